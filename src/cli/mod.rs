@@ -1,1 +1,121 @@
-//! The command-line layer.
+//! The command-line layer: argument parsing and dispatch to library code. Every command
+//! returns its exit code; all output goes through one [`Printer`].
+
+pub mod commands;
+pub mod env;
+pub mod printer;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use printer::Printer;
+
+#[derive(Debug, Parser)]
+#[command(name = "flinkform", version, about = "Plan and apply Flink-on-AKS streaming platforms from one HCL configuration")]
+pub struct Cli {
+    /// Switch to DIR before doing anything else (the configuration directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// Never use colour.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--var` and `--var-file`, in the order given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VarFlags {
+    /// Set an input variable: NAME=VALUE. Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read input variables from a file. Repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration: syntax, references, types, schemas.
+    Validate {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite configuration files in the canonical format.
+    Fmt {
+        /// Only check: exit 3 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Print the changes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+        /// Also format files in subdirectories.
+        #[arg(long)]
+        recursive: bool,
+        /// Files or directories (default: the configuration directory).
+        paths: Vec<PathBuf>,
+    },
+    /// Print the dependency graph in DOT format.
+    Graph {
+        #[command(flatten)]
+        vars: VarFlags,
+    },
+    /// Print the flinkform version.
+    Version {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses arguments and runs the command; returns the process exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let color = !cli.no_color && std::env::var_os(env::NO_COLOR).is_none() && std::io::stdout().is_terminal();
+    let mut printer = Printer::stdio(color);
+    run_with(cli, &mut printer)
+}
+
+/// Runs a parsed command line with the given printer (tests pass a capturing printer).
+pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            printer.error("Cannot read the working directory", &e.to_string());
+            return 1;
+        }
+    };
+    // As Terraform's -chdir: everything after this, relative paths included, is as if the
+    // command had been started in DIR.
+    let cwd = match &cli.chdir {
+        Some(d) => match std::env::set_current_dir(d).and_then(|_| std::env::current_dir()) {
+            Ok(d) => d,
+            Err(e) => {
+                printer.error("Invalid --chdir", &format!("Cannot change to {}: {e}.", d.display()));
+                return 1;
+            }
+        },
+        None => cwd,
+    };
+    let ctx = commands::Context { dir: cwd.clone(), cwd };
+    match cli.command {
+        Command::Validate { json } => commands::validate::run(&ctx, json, printer),
+        Command::Fmt { check, diff, recursive, paths } => commands::fmt::run(&ctx, check, diff, recursive, &paths, printer),
+        Command::Graph { vars } => commands::graph::run(&ctx, &vars, printer),
+        Command::Version { json } => commands::version::run(json, printer),
+    }
+}

@@ -1,0 +1,41 @@
+//! `flinkform graph`: the dependency graph, with every resource's instances, in DOT.
+
+use super::{load_and_build, Context};
+use crate::cli::{Printer, VarFlags};
+use crate::graph::dot::render_dot;
+use crate::graph::walk::{walk, ConfigOnly, ProviderSet, WalkInput};
+use crate::lang::FuncContext;
+
+pub fn run(ctx: &Context, vars: &VarFlags, printer: &mut Printer) -> i32 {
+    let (config, graph, mut diags) = load_and_build(ctx);
+    let Some(graph) = graph.filter(|_| !diags.has_errors()) else {
+        printer.diagnostics(&diags, &config.sources);
+        return 1;
+    };
+    let root_variables = match super::resolve_root_variables(ctx, &config, vars) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.extend(d);
+            printer.diagnostics(&diags, &config.sources);
+            return 1;
+        }
+    };
+    let providers = ProviderSet::available();
+    let input = WalkInput {
+        config: &config,
+        graph: &graph,
+        root_variables: &root_variables,
+        providers: &providers,
+        func: FuncContext { base_dir: ctx.cwd.clone(), plan_time: true },
+        cwd: ctx.cwd.clone(),
+        validate_only: false,
+    };
+    let (expansion, walk_diags) = walk(&input, &mut ConfigOnly);
+    diags.extend(walk_diags);
+    printer.diagnostics(&diags, &config.sources);
+    if diags.has_errors() {
+        return 1;
+    }
+    printer.out(&render_dot(&graph, Some(&expansion)));
+    0
+}

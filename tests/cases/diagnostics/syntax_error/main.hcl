@@ -1,0 +1,6 @@
+resource "flinkform_data" "a" {
+  input = {
+    name = "orders"
+    size = 3 +
+  }
+}

@@ -1,0 +1,3 @@
+variabel "region" {
+  default = "westeurope"
+}
