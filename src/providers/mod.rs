@@ -36,7 +36,9 @@ use async_trait::async_trait;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::lang::Value;
 
-pub use schema::{AttrPath, AttributeSchema, Nesting, NestedBlockSchema, PathStep, ProviderSchema, Schema};
+pub use schema::{
+    AttrPath, AttributeSchema, NestedBlockSchema, Nesting, PathStep, ProviderSchema, Schema,
+};
 
 /// A refresh: the state recorded for `type_name`, to compare with the remote object.
 pub struct ReadRequest<'a> {
@@ -51,7 +53,8 @@ pub struct PlanRequest<'a> {
     pub prior_state: Option<&'a Value>,
     /// `None` when the object is to be destroyed.
     pub proposed_new_state: Option<&'a Value>,
-    /// The configuration as evaluated (with unknowns); `None` when destroying.
+    /// The configuration as evaluated (with unknowns and with `ignore_changes` already applied,
+    /// as the proposed state was made from it); `None` when destroying.
     pub config: Option<&'a Value>,
 }
 
@@ -86,12 +89,24 @@ pub enum ProviderError {
         hint: String,
     },
     #[error("the provider \"{provider}\" does not support data source \"{type_name}\".{hint}")]
-    UnknownDataSource { provider: String, type_name: String, hint: String },
+    UnknownDataSource {
+        provider: String,
+        type_name: String,
+        hint: String,
+    },
     /// A value that cannot be used; `path` is empty when the problem is the block as a whole.
     #[error("{}{summary}: {detail}", path_prefix(.path))]
-    Invalid { path: AttrPath, summary: String, detail: String },
+    Invalid {
+        path: AttrPath,
+        summary: String,
+        detail: String,
+    },
     #[error("cannot import {type_name} with ID {id:?}: {message}")]
-    InvalidImportId { type_name: String, id: String, message: String },
+    InvalidImportId {
+        type_name: String,
+        id: String,
+        message: String,
+    },
     /// The remote system refused or failed the operation.
     #[error("{message}")]
     Remote { message: String },
@@ -114,11 +129,18 @@ fn path_prefix(path: &AttrPath) -> String {
 
 impl ProviderError {
     pub fn invalid(path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        ProviderError::Invalid { path, summary: summary.into(), detail: detail.into() }
+        ProviderError::Invalid {
+            path,
+            summary: summary.into(),
+            detail: detail.into(),
+        }
     }
 
     pub fn io(action: impl Into<String>, source: std::io::Error) -> Self {
-        ProviderError::Io { action: action.into(), source }
+        ProviderError::Io {
+            action: action.into(),
+            source,
+        }
     }
 
     /// The attribute the error is about, for underlining its expression in the configuration.
@@ -172,21 +194,25 @@ pub trait Provider: Send + Sync {
     /// The schema of a resource type, or an error with a "Did you mean" hint.
     fn resource_schema(&self, type_name: &str) -> Result<&Schema, ProviderError> {
         let resources = &self.schema().resources;
-        resources.get(type_name).ok_or_else(|| ProviderError::UnknownResourceType {
-            provider: self.name().to_string(),
-            type_name: type_name.to_string(),
-            hint: did_you_mean(type_name, resources.keys().map(String::as_str)),
-        })
+        resources
+            .get(type_name)
+            .ok_or_else(|| ProviderError::UnknownResourceType {
+                provider: self.name().to_string(),
+                type_name: type_name.to_string(),
+                hint: did_you_mean(type_name, resources.keys().map(String::as_str)),
+            })
     }
 
     /// The schema of a data source, or an error with a "Did you mean" hint.
     fn data_source_schema(&self, type_name: &str) -> Result<&Schema, ProviderError> {
         let data_sources = &self.schema().data_sources;
-        data_sources.get(type_name).ok_or_else(|| ProviderError::UnknownDataSource {
-            provider: self.name().to_string(),
-            type_name: type_name.to_string(),
-            hint: did_you_mean(type_name, data_sources.keys().map(String::as_str)),
-        })
+        data_sources
+            .get(type_name)
+            .ok_or_else(|| ProviderError::UnknownDataSource {
+                provider: self.name().to_string(),
+                type_name: type_name.to_string(),
+                hint: did_you_mean(type_name, data_sources.keys().map(String::as_str)),
+            })
     }
 
     /// ValidateProviderConfig: problems in the provider's configuration beyond its schema.
@@ -209,13 +235,20 @@ pub trait Provider: Send + Sync {
     fn plan_resource_change(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError>;
 
     /// ApplyResourceChange: the new state, or `None` after a delete.
-    async fn apply_resource_change(&self, req: ApplyRequest<'_>) -> Result<Option<Value>, ProviderError>;
+    async fn apply_resource_change(
+        &self,
+        req: ApplyRequest<'_>,
+    ) -> Result<Option<Value>, ProviderError>;
 
     /// ImportResourceState: a state for an existing object, to be refreshed by a read.
     async fn import_resource(&self, type_name: &str, id: &str) -> Result<Value, ProviderError>;
 
     /// ReadDataSource: the data source's state for a wholly known configuration.
-    async fn read_data_source(&self, type_name: &str, config: &Value) -> Result<Value, ProviderError>;
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &Value,
+    ) -> Result<Value, ProviderError>;
 }
 
 /// A PlanResourceChange built from a resource type's own planning step, which fills in what the
@@ -229,7 +262,10 @@ pub fn plan_with_replacement(
     plan: impl Fn(Option<&Value>, &Value, &Value) -> Result<Value, ProviderError>,
 ) -> Result<PlanResponse, ProviderError> {
     let Some(proposed) = req.proposed_new_state else {
-        return Ok(PlanResponse { planned_state: None, requires_replace: Vec::new() });
+        return Ok(PlanResponse {
+            planned_state: None,
+            requires_replace: Vec::new(),
+        });
     };
     let config = req.config.unwrap_or(proposed);
     let prior = req.prior_state.filter(|p| !p.is_null());
@@ -239,11 +275,17 @@ pub fn plan_with_replacement(
         None => Vec::new(),
     };
     if requires_replace.is_empty() {
-        return Ok(PlanResponse { planned_state: Some(planned), requires_replace });
+        return Ok(PlanResponse {
+            planned_state: Some(planned),
+            requires_replace,
+        });
     }
     let fresh = schema.proposed_new(None, config);
     let planned = plan(None, &fresh, config)?;
-    Ok(PlanResponse { planned_state: Some(planned), requires_replace })
+    Ok(PlanResponse {
+        planned_state: Some(planned),
+        requires_replace,
+    })
 }
 
 /// The providers flinkform can instantiate, by local name.
@@ -293,9 +335,19 @@ mod tests {
 
     #[test]
     fn error_rendering() {
-        let e = ProviderError::invalid(AttrPath::attr("tags").child_key("x"), "Invalid tag", "Tags must be short.");
-        assert_eq!(e.to_string(), "tags[\"x\"]: Invalid tag: Tags must be short.");
-        assert_eq!(e.attribute_path().map(ToString::to_string).as_deref(), Some("tags[\"x\"]"));
+        let e = ProviderError::invalid(
+            AttrPath::attr("tags").child_key("x"),
+            "Invalid tag",
+            "Tags must be short.",
+        );
+        assert_eq!(
+            e.to_string(),
+            "tags[\"x\"]: Invalid tag: Tags must be short."
+        );
+        assert_eq!(
+            e.attribute_path().map(ToString::to_string).as_deref(),
+            Some("tags[\"x\"]")
+        );
         let d = e.to_diagnostic();
         assert_eq!(d.summary, "Invalid tag");
         assert_eq!(d.detail, "Tags must be short. (at tags[\"x\"])");

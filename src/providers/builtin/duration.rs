@@ -42,12 +42,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let int_len = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (int_digits, rest) = s.split_at(int_len);
         s = rest;
-        let whole: u64 = if int_digits.is_empty() { 0 } else { int_digits.parse().map_err(|_| invalid())? };
+        let whole: u64 = if int_digits.is_empty() {
+            0
+        } else {
+            int_digits.parse().map_err(|_| invalid())?
+        };
         let mut fraction: u64 = 0;
         let mut scale: u64 = 1;
         let mut fraction_len = 0;
         if let Some(rest) = s.strip_prefix('.') {
-            fraction_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            fraction_len = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let (fraction_digits, rest) = rest.split_at(fraction_len);
             s = rest;
             // Digits beyond what u64 can scale add nothing measurable, as in Go.
@@ -59,7 +65,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         if int_digits.is_empty() && fraction_len == 0 {
             return Err(invalid());
         }
-        let unit_len = s.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(s.len());
+        let unit_len = s
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(s.len());
         let (unit, rest) = s.split_at(unit_len);
         s = rest;
         if unit.is_empty() {
@@ -68,8 +76,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let Some(&(_, nanos_per_unit)) = UNITS.iter().find(|(name, _)| *name == unit) else {
             return Err(format!("unknown unit {unit:?} in duration {text:?}"));
         };
-        let whole_nanos = whole.checked_mul(nanos_per_unit).filter(|n| *n <= MAX_NANOS).ok_or_else(invalid)?;
-        let fraction_nanos = (u128::from(fraction) * u128::from(nanos_per_unit) / u128::from(scale)) as u64;
+        let whole_nanos = whole
+            .checked_mul(nanos_per_unit)
+            .filter(|n| *n <= MAX_NANOS)
+            .ok_or_else(invalid)?;
+        let fraction_nanos =
+            (u128::from(fraction) * u128::from(nanos_per_unit) / u128::from(scale)) as u64;
         total = total
             .checked_add(whole_nanos)
             .and_then(|t| t.checked_add(fraction_nanos))
@@ -98,23 +110,50 @@ mod tests {
         assert_eq!(parse_duration("+2s"), Ok(ms(2000)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("-0"), Ok(Duration::ZERO));
-        assert_eq!(parse_duration("1h2m3s4ms5us6ns"), Ok(Duration::new(3723, 4_005_006)));
+        assert_eq!(
+            parse_duration("1h2m3s4ms5us6ns"),
+            Ok(Duration::new(3723, 4_005_006))
+        );
         assert_eq!(parse_duration("3\u{b5}s"), Ok(Duration::from_micros(3)));
         assert_eq!(parse_duration("0.000000001s"), Ok(Duration::from_nanos(1)));
         // The largest Go duration, and one nanosecond more.
-        assert_eq!(parse_duration("9223372036854775807ns"), Ok(Duration::from_nanos(i64::MAX as u64)));
-        assert_eq!(parse_duration("9223372036854775808ns"), Err("invalid duration \"9223372036854775808ns\"".into()));
+        assert_eq!(
+            parse_duration("9223372036854775807ns"),
+            Ok(Duration::from_nanos(i64::MAX as u64))
+        );
+        assert_eq!(
+            parse_duration("9223372036854775808ns"),
+            Err("invalid duration \"9223372036854775808ns\"".into())
+        );
     }
 
     #[test]
     fn bad_durations() {
         assert_eq!(parse_duration(""), Err("invalid duration \"\"".into()));
-        assert_eq!(parse_duration("abc"), Err("invalid duration \"abc\"".into()));
+        assert_eq!(
+            parse_duration("abc"),
+            Err("invalid duration \"abc\"".into())
+        );
         assert_eq!(parse_duration("."), Err("invalid duration \".\"".into()));
-        assert_eq!(parse_duration("1"), Err("missing unit in duration \"1\"".into()));
-        assert_eq!(parse_duration("1x"), Err("unknown unit \"x\" in duration \"1x\"".into()));
-        assert_eq!(parse_duration("1s "), Err("unknown unit \"s \" in duration \"1s \"".into()));
-        assert_eq!(parse_duration("-1s"), Err("duration \"-1s\" is negative".into()));
-        assert_eq!(parse_duration("3000000h"), Err("invalid duration \"3000000h\"".into()));
+        assert_eq!(
+            parse_duration("1"),
+            Err("missing unit in duration \"1\"".into())
+        );
+        assert_eq!(
+            parse_duration("1x"),
+            Err("unknown unit \"x\" in duration \"1x\"".into())
+        );
+        assert_eq!(
+            parse_duration("1s "),
+            Err("unknown unit \"s \" in duration \"1s \"".into())
+        );
+        assert_eq!(
+            parse_duration("-1s"),
+            Err("duration \"-1s\" is negative".into())
+        );
+        assert_eq!(
+            parse_duration("3000000h"),
+            Err("invalid duration \"3000000h\"".into())
+        );
     }
 }

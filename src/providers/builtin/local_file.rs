@@ -65,9 +65,15 @@ pub(super) fn schema() -> Schema {
     for name in CHECKSUM_ATTRIBUTES {
         let description = match name {
             "id" => "The hexadecimal SHA-1 checksum of the content.".to_string(),
-            _ => format!("{} of the content.", name.trim_start_matches("content_").to_uppercase()),
+            _ => format!(
+                "{} of the content.",
+                name.trim_start_matches("content_").to_uppercase()
+            ),
         };
-        schema = schema.attribute(name, AttributeSchema::computed(Type::String).describe(description));
+        schema = schema.attribute(
+            name,
+            AttributeSchema::computed(Type::String).describe(description),
+        );
     }
     schema
 }
@@ -81,7 +87,10 @@ pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
             "The file name must not be empty.",
         ));
     }
-    match (is_set(config, "content"), is_set(config, "sensitive_content")) {
+    match (
+        is_set(config, "content"),
+        is_set(config, "sensitive_content"),
+    ) {
         (false, false) => problems.push(ProviderError::invalid(
             AttrPath::root(),
             "Missing file content",
@@ -95,7 +104,10 @@ pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
         _ => {}
     }
     for name in ["file_permission", "directory_permission"] {
-        if let Some(v) = config.get_attr(name).filter(|v| v.is_known() && !v.is_null()) {
+        if let Some(v) = config
+            .get_attr(name)
+            .filter(|v| v.is_known() && !v.is_null())
+        {
             if v.as_str().and_then(parse_permission).is_none() {
                 // Display shows "(sensitive value)" for a marked value.
                 problems.push(ProviderError::invalid(
@@ -114,14 +126,21 @@ fn parse_permission(text: &str) -> Option<u32> {
     if !(3..=4).contains(&text.len()) {
         return None;
     }
-    u32::from_str_radix(text, 8).ok().filter(|mode| *mode <= 0o777)
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|mode| *mode <= 0o777)
 }
 
 /// The content attribute in use and its value (`sensitive_content` wins, as in hashicorp/local).
 fn content_of(value: &Value) -> Option<(&'static str, &Value)> {
     ["sensitive_content", "content"]
         .into_iter()
-        .find_map(|name| value.get_attr(name).filter(|v| !v.is_null()).map(|v| (name, v)))
+        .find_map(|name| {
+            value
+                .get_attr(name)
+                .filter(|v| !v.is_null())
+                .map(|v| (name, v))
+        })
 }
 
 /// Permissions default to "0777" when the configuration leaves them null; checksums are known
@@ -135,7 +154,9 @@ pub(super) fn plan(proposed: &Value, config: &Value) -> Value {
     }
     match content_of(proposed).and_then(|(_, v)| v.as_str()) {
         Some(text) => updates.extend(checksums(text.as_bytes())),
-        None => updates.extend(CHECKSUM_ATTRIBUTES.map(|name| (name, Value::unknown(Type::String)))),
+        None => {
+            updates.extend(CHECKSUM_ATTRIBUTES.map(|name| (name, Value::unknown(Type::String))))
+        }
     }
     with_attrs(proposed, updates)
 }
@@ -163,14 +184,22 @@ fn hex(bytes: &[u8]) -> String {
 /// The file name in a state or plan.
 fn filename_of(value: &Value) -> Result<&str, ProviderError> {
     known_str(value, "filename").ok_or_else(|| {
-        ProviderError::invalid(AttrPath::attr("filename"), "Invalid file name", "The file name is not a known string.")
+        ProviderError::invalid(
+            AttrPath::attr("filename"),
+            "Invalid file name",
+            "The file name is not a known string.",
+        )
     })
 }
 
 fn permission_of(value: &Value, name: &str) -> Result<u32, ProviderError> {
     let text = known_str(value, name).unwrap_or(DEFAULT_PERMISSION);
     parse_permission(text).ok_or_else(|| {
-        ProviderError::invalid(AttrPath::attr(name), "Invalid file permission", "The permission is not in octal notation.")
+        ProviderError::invalid(
+            AttrPath::attr(name),
+            "Invalid file permission",
+            "The permission is not in octal notation.",
+        )
     })
 }
 
@@ -196,8 +225,10 @@ pub(super) async fn write(planned: &Value) -> Result<Value, ProviderError> {
     let path = PathBuf::from(filename);
     let bytes = text.as_bytes().to_vec();
     let state = with_attrs(planned, checksums(&bytes));
-    blocking(format!("writing file {filename:?}"), move || write_atomically(&path, &bytes, file_mode, dir_mode))
-        .await?;
+    blocking(format!("writing file {filename:?}"), move || {
+        write_atomically(&path, &bytes, file_mode, dir_mode)
+    })
+    .await?;
     Ok(state)
 }
 
@@ -245,11 +276,14 @@ pub(super) async fn import(filename: &str) -> Result<Value, ProviderError> {
     };
     let bytes = match tokio::fs::read(filename).await {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(invalid("no such file".into())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(invalid("no such file".into()))
+        }
         Err(e) => return Err(ProviderError::io(format!("reading file {filename:?}"), e)),
     };
     let sums = checksums(&bytes);
-    let text = String::from_utf8(bytes).map_err(|_| invalid("the file is not UTF-8 text".into()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| invalid("the file is not UTF-8 text".into()))?;
     let mut attrs = vec![
         ("filename", Value::string(filename)),
         ("content", Value::string(text)),
@@ -262,10 +296,16 @@ pub(super) async fn import(filename: &str) -> Result<Value, ProviderError> {
 }
 
 /// Runs blocking file system work off the async executor.
-async fn blocking(action: String, work: impl FnOnce() -> io::Result<()> + Send + 'static) -> Result<(), ProviderError> {
+async fn blocking(
+    action: String,
+    work: impl FnOnce() -> io::Result<()> + Send + 'static,
+) -> Result<(), ProviderError> {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(|e| ProviderError::io(action, e)),
-        Err(join_error) => Err(ProviderError::io(action, io::Error::other(join_error.to_string()))),
+        Err(join_error) => Err(ProviderError::io(
+            action,
+            io::Error::other(join_error.to_string()),
+        )),
     }
 }
 
@@ -279,10 +319,14 @@ fn write_atomically(path: &Path, bytes: &[u8], file_mode: u32, dir_mode: u32) ->
     if !dir.is_dir() {
         create_dirs(&dir, dir_mode)?;
     }
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"))?;
-    let temp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), uuid::Uuid::new_v4().simple()));
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
+    })?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        uuid::Uuid::new_v4().simple()
+    ));
     let result = write_new_file(&temp, bytes, file_mode).and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
@@ -337,13 +381,26 @@ mod tests {
     #[test]
     fn checksums_match_known_digests() {
         let sums = checksums(b"hello");
-        let get = |name: &str| sums.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str().unwrap_or("").to_string());
-        assert_eq!(get("id").as_deref(), Some("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"));
-        assert_eq!(get("content_md5").as_deref(), Some("5d41402abc4b2a76b9719d911017c592"));
+        let get = |name: &str| {
+            sums.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str().unwrap_or("").to_string())
+        };
+        assert_eq!(
+            get("id").as_deref(),
+            Some("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d")
+        );
+        assert_eq!(
+            get("content_md5").as_deref(),
+            Some("5d41402abc4b2a76b9719d911017c592")
+        );
         assert_eq!(
             get("content_sha256").as_deref(),
             Some("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
         );
-        assert_eq!(get("content_base64sha256").as_deref(), Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="));
+        assert_eq!(
+            get("content_base64sha256").as_deref(),
+            Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
+        );
     }
 }

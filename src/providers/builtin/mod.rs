@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 
 use super::{
-    plan_with_replacement, ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
-    ReadRequest, Schema,
+    plan_with_replacement, ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError,
+    ProviderSchema, ReadRequest, Schema,
 };
 use crate::lang::Value;
 
@@ -33,7 +33,11 @@ enum ResourceType {
 }
 
 impl ResourceType {
-    const ALL: [ResourceType; 3] = [ResourceType::Data, ResourceType::TimeSleep, ResourceType::LocalFile];
+    const ALL: [ResourceType; 3] = [
+        ResourceType::Data,
+        ResourceType::TimeSleep,
+        ResourceType::LocalFile,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -70,37 +74,50 @@ impl Default for BuiltinProvider {
 
 impl BuiltinProvider {
     pub fn new() -> Self {
-        let resources = ResourceType::ALL.into_iter().map(|t| (t.name().to_string(), t.schema())).collect();
+        let resources = ResourceType::ALL
+            .into_iter()
+            .map(|t| (t.name().to_string(), t.schema()))
+            .collect();
         let schema = ProviderSchema {
             provider: Schema::new("The built-in provider: it has no arguments."),
             resources,
             data_sources: Default::default(),
         };
-        BuiltinProvider { schema, configured: AtomicBool::new(false) }
+        BuiltinProvider {
+            schema,
+            configured: AtomicBool::new(false),
+        }
     }
 
     fn ensure_configured(&self) -> Result<(), ProviderError> {
         if self.configured.load(Ordering::Acquire) {
             Ok(())
         } else {
-            Err(ProviderError::NotConfigured { provider: NAME.to_string() })
+            Err(ProviderError::NotConfigured {
+                provider: NAME.to_string(),
+            })
         }
     }
 
     /// The resource type and its schema, or an error with a hint.
     fn resource(&self, type_name: &str) -> Result<(ResourceType, &Schema), ProviderError> {
         let schema = self.resource_schema(type_name)?;
-        let ty = ResourceType::from_name(type_name).ok_or_else(|| ProviderError::UnknownResourceType {
-            provider: NAME.to_string(),
-            type_name: type_name.to_string(),
-            hint: String::new(),
+        let ty = ResourceType::from_name(type_name).ok_or_else(|| {
+            ProviderError::UnknownResourceType {
+                provider: NAME.to_string(),
+                type_name: type_name.to_string(),
+                hint: String::new(),
+            }
         })?;
         Ok((ty, schema))
     }
 }
 
 /// A state returned by apply must be wholly known: an unknown left in it is a provider bug.
-fn check_wholly_known(type_name: &str, state: Option<Value>) -> Result<Option<Value>, ProviderError> {
+fn check_wholly_known(
+    type_name: &str,
+    state: Option<Value>,
+) -> Result<Option<Value>, ProviderError> {
     match state {
         Some(s) if !s.is_wholly_known() => Err(ProviderError::invalid(
             super::AttrPath::root(),
@@ -149,17 +166,23 @@ impl Provider for BuiltinProvider {
     fn plan_resource_change(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError> {
         self.ensure_configured()?;
         let (ty, schema) = self.resource(req.type_name)?;
-        let mut response = plan_with_replacement(schema, &req, |_prior, proposed, config| match ty {
-            ResourceType::Data => Ok(data::plan(proposed)),
-            // Nothing to decide at plan time: `id` is kept from the prior state or unknown.
-            ResourceType::TimeSleep => Ok(proposed.clone()),
-            ResourceType::LocalFile => Ok(local_file::plan(proposed, config)),
-        })?;
-        response.planned_state = response.planned_state.map(|s| schema.mark_sensitive_attributes(s));
+        let mut response =
+            plan_with_replacement(schema, &req, |_prior, proposed, config| match ty {
+                ResourceType::Data => Ok(data::plan(proposed)),
+                // Nothing to decide at plan time: `id` is kept from the prior state or unknown.
+                ResourceType::TimeSleep => Ok(proposed.clone()),
+                ResourceType::LocalFile => Ok(local_file::plan(proposed, config)),
+            })?;
+        response.planned_state = response
+            .planned_state
+            .map(|s| schema.mark_sensitive_attributes(s));
         Ok(response)
     }
 
-    async fn apply_resource_change(&self, req: ApplyRequest<'_>) -> Result<Option<Value>, ProviderError> {
+    async fn apply_resource_change(
+        &self,
+        req: ApplyRequest<'_>,
+    ) -> Result<Option<Value>, ProviderError> {
         self.ensure_configured()?;
         let (ty, schema) = self.resource(req.type_name)?;
         let prior = req.prior_state.filter(|p| !p.is_null());
@@ -168,7 +191,9 @@ impl Provider for BuiltinProvider {
             (_, None, None) => None,
             (ResourceType::Data, prior, Some(planned)) => Some(data::apply(prior, planned)),
             (ResourceType::Data, Some(_), None) => None,
-            (ResourceType::TimeSleep, prior, Some(planned)) => Some(time_sleep::apply(prior, planned).await?),
+            (ResourceType::TimeSleep, prior, Some(planned)) => {
+                Some(time_sleep::apply(prior, planned).await?)
+            }
             (ResourceType::TimeSleep, Some(prior), None) => {
                 time_sleep::delete(prior).await?;
                 None
@@ -194,12 +219,18 @@ impl Provider for BuiltinProvider {
         Ok(schema.mark_sensitive_attributes(state))
     }
 
-    async fn read_data_source(&self, type_name: &str, _config: &Value) -> Result<Value, ProviderError> {
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        _config: &Value,
+    ) -> Result<Value, ProviderError> {
         self.ensure_configured()?;
-        Err(self.data_source_schema(type_name).err().unwrap_or_else(|| ProviderError::UnknownDataSource {
-            provider: NAME.to_string(),
-            type_name: type_name.to_string(),
-            hint: String::new(),
+        Err(self.data_source_schema(type_name).err().unwrap_or_else(|| {
+            ProviderError::UnknownDataSource {
+                provider: NAME.to_string(),
+                type_name: type_name.to_string(),
+                hint: String::new(),
+            }
         }))
     }
 }

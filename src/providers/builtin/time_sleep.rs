@@ -19,11 +19,13 @@ pub(super) fn schema() -> Schema {
     Schema::new("Waits after creation and/or before destruction.")
         .attribute(
             "create_duration",
-            AttributeSchema::optional(Type::String).describe("How long to wait after creating, e.g. \"30s\"."),
+            AttributeSchema::optional(Type::String)
+                .describe("How long to wait after creating, e.g. \"30s\"."),
         )
         .attribute(
             "destroy_duration",
-            AttributeSchema::optional(Type::String).describe("How long to wait before destroying, e.g. \"30s\"."),
+            AttributeSchema::optional(Type::String)
+                .describe("How long to wait before destroying, e.g. \"30s\"."),
         )
         .attribute(
             "triggers",
@@ -31,7 +33,11 @@ pub(super) fn schema() -> Schema {
                 .force_new()
                 .describe("Values whose every change replaces the resource, waiting again."),
         )
-        .attribute("id", AttributeSchema::computed(Type::String).describe("The creation time, in RFC 3339 format."))
+        .attribute(
+            "id",
+            AttributeSchema::computed(Type::String)
+                .describe("The creation time, in RFC 3339 format."),
+        )
 }
 
 pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
@@ -53,11 +59,18 @@ pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
 
 /// The duration in attribute `name`: `None` when null or not yet known.
 fn duration_attr(value: &Value, name: &str) -> Result<Option<std::time::Duration>, ProviderError> {
-    let Some(v) = value.get_attr(name).filter(|v| v.is_known() && !v.is_null()) else {
+    let Some(v) = value
+        .get_attr(name)
+        .filter(|v| v.is_known() && !v.is_null())
+    else {
         return Ok(None);
     };
     let Some(text) = v.as_str() else {
-        return Err(ProviderError::invalid(AttrPath::attr(name), "Invalid duration", "A string is required."));
+        return Err(ProviderError::invalid(
+            AttrPath::attr(name),
+            "Invalid duration",
+            "A string is required.",
+        ));
     };
     parse_duration(text).map(Some).map_err(|problem| {
         // The parser's message quotes the text, which a sensitive value must not show.
@@ -101,14 +114,18 @@ pub(super) fn import(id: &str) -> Result<Value, ProviderError> {
     };
     let parts: Vec<&str> = id.split(',').collect();
     let (create, destroy, trigger_parts) = match parts.as_slice() {
-        [create, destroy, triggers @ ..] if !(create.is_empty() && destroy.is_empty()) => (*create, *destroy, triggers),
-        _ => {
-            return Err(invalid(
-                "expected CREATE_DURATION,DESTROY_DURATION[,KEY=VALUE...] with at least one duration".into(),
-            ))
+        [create, destroy, triggers @ ..] if !(create.is_empty() && destroy.is_empty()) => {
+            (*create, *destroy, triggers)
         }
+        _ => return Err(invalid(
+            "expected CREATE_DURATION,DESTROY_DURATION[,KEY=VALUE...] with at least one duration"
+                .into(),
+        )),
     };
-    let mut attrs = vec![("id", Value::string(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)))];
+    let mut attrs = vec![(
+        "id",
+        Value::string(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)),
+    )];
     for (name, text) in [("create_duration", create), ("destroy_duration", destroy)] {
         let v = if text.is_empty() {
             Value::null_of(Type::String)
@@ -121,13 +138,19 @@ pub(super) fn import(id: &str) -> Result<Value, ProviderError> {
     let mut triggers = std::collections::BTreeMap::new();
     for part in trigger_parts {
         let Some((key, value)) = part.split_once('=').filter(|(_, v)| !v.contains('=')) else {
-            return Err(invalid(format!("trigger entries must be KEY=VALUE, got {part:?}")));
+            return Err(invalid(format!(
+                "trigger entries must be KEY=VALUE, got {part:?}"
+            )));
         };
         triggers.insert(key.to_string(), Value::string(value));
     }
     // No triggers import as null rather than an empty map, which would differ from a
     // configuration without `triggers` and so force a replacement.
-    let triggers = if triggers.is_empty() { Value::null_of(Type::map(Type::String)) } else { Value::map(triggers) };
+    let triggers = if triggers.is_empty() {
+        Value::null_of(Type::map(Type::String))
+    } else {
+        Value::map(triggers)
+    };
     attrs.push(("triggers", triggers));
     Ok(with_attrs(&Value::empty_object(), attrs))
 }
