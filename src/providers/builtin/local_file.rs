@@ -252,10 +252,10 @@ pub(super) async fn read(prior: &Value) -> Result<Option<Value>, ProviderError> 
         Err(e) => return Err(ProviderError::io(format!("reading file {filename:?}"), e)),
     };
     let sums = checksums(&bytes);
-    let unchanged = match (&sums[0].1, prior.get_attr("id")) {
-        (found, Some(recorded)) => found.equals(recorded) == Some(true),
-        _ => false,
-    };
+    let [(_, found_id), ..] = &sums;
+    let unchanged = prior
+        .get_attr("id")
+        .is_some_and(|recorded| found_id.equals(recorded) == Some(true));
     if unchanged {
         return Ok(Some(prior.clone()));
     }
