@@ -306,9 +306,9 @@ pub fn walk(input: &WalkInput<'_>, hook: &mut dyn InstanceValues) -> (Expansion,
             continue;
         }
         let key = &g[ix].key;
-        let errors_before = w.diags.iter().filter(|d| d.is_error()).count();
+        let before = w.diags.len();
         w.visit(key, hook);
-        if w.diags.iter().filter(|d| d.is_error()).count() > errors_before {
+        if w.diags.iter().skip(before).any(|d| d.is_error()) {
             failed.insert(ix);
         }
     }
