@@ -132,10 +132,6 @@ impl Resource {
     pub fn data(type_name: impl Into<String>, name: impl Into<String>) -> Self {
         Resource { mode: ResourceMode::Data, type_name: type_name.into(), name: name.into() }
     }
-    /// The provider local name implied by the type: the part before the first `_`.
-    pub fn implied_provider(&self) -> &str {
-        self.type_name.split('_').next().unwrap_or(&self.type_name)
-    }
 }
 
 impl fmt::Display for Resource {

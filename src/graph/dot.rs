@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 
 use super::walk::Expansion;
 use super::{ConfigGraph, NodeKey};
