@@ -124,7 +124,12 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
-    similar::TextDiff::from_lines(old, new)
+    // Patience keeps diffs of large, much-changed files fast (Myers' is quadratic there);
+    // the timeout bounds what remains (the diff is then less minimal, never wrong).
+    similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .timeout(std::time::Duration::from_secs(5))
+        .diff_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("old/{path}"), &format!("new/{path}"))
