@@ -679,6 +679,28 @@ fn directories_are_searched_recursively_only_when_asked() {
 }
 
 #[test]
+fn files_found_in_the_current_directory_are_shown_without_dot_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "main.hcl", UNFORMATTED);
+    write(dir.path(), "sub/x.hcl", UNFORMATTED);
+    let cwd = std::env::current_dir().unwrap();
+    // The only test that changes directory; it restores it before asserting.
+    std::env::set_current_dir(dir.path()).unwrap();
+    let opts = FmtOptions {
+        check: true,
+        recursive: true,
+        ..FmtOptions::default()
+    };
+    let (result, out) = run(&[PathBuf::from(".")], &opts);
+    std::env::set_current_dir(cwd).unwrap();
+    assert_eq!(
+        result.unwrap().files,
+        vec![PathBuf::from("main.hcl"), PathBuf::from("sub/x.hcl")]
+    );
+    assert_eq!(out, "main.hcl\nsub/x.hcl\n");
+}
+
+#[test]
 fn syntax_errors_name_the_file_and_position() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.hcl", FORMATTED);

@@ -1,7 +1,7 @@
 //! `flinkform fmt` over files: discovery, checking, rewriting and diffs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::{format_source, FormatError};
 use crate::diagnostics::Diagnostic;
@@ -202,7 +202,13 @@ fn discover(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, FmtError> {
         let entry = entry.map_err(|e| FmtError::io(e.path().unwrap_or(dir), &e))?;
         let name = entry.file_name().to_string_lossy();
         if entry.file_type().is_file() && FORMATTED_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-            files.push(entry.into_path());
+            // `./main.hcl` shows as `main.hcl`, as Terraform (Go's `filepath.Join`) shows it.
+            let path: PathBuf = entry
+                .path()
+                .components()
+                .filter(|c| *c != Component::CurDir)
+                .collect();
+            files.push(path);
         }
     }
     Ok(files)
