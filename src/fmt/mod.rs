@@ -114,19 +114,29 @@ fn capitalize(s: &str) -> String {
 /// differs from the input only in whitespace (and `\r\n` line endings become `\n`), which is
 /// checked before it is returned.
 pub fn format_source(src: &str) -> Result<String, FormatError> {
-    hcl_edit::parser::parse_body(src).map_err(|e| FormatError::from(&e))?;
+    let body = hcl_edit::parser::parse_body(src).map_err(|e| FormatError::from(&e))?;
     let normalized = normalize_line_endings(src);
     let tokens = lexer::lex(&normalized)
         .map_err(|e| FormatError::internal(e.message, e.offset, &normalized))?;
     let formatted = layout::layout(&tokens);
-    verify(&normalized, &formatted)?;
+    // The parse of `src` stands for that of `normalized` unless line endings changed.
+    let body = if normalized == src {
+        Ok(body)
+    } else {
+        hcl_edit::parser::parse_body(&normalized)
+    };
+    verify(&normalized, body, &formatted)?;
     Ok(formatted)
 }
 
 /// Checks that `formatted` says what `original` says: the same text once all whitespace is
 /// removed (no token or comment lost or reordered) and the same syntax tree (no whitespace
 /// inside strings, heredocs or templates changed, no token boundary moved).
-fn verify(original: &str, formatted: &str) -> Result<(), FormatError> {
+fn verify(
+    original: &str,
+    original_body: Result<Body, hcl_edit::parser::Error>,
+    formatted: &str,
+) -> Result<(), FormatError> {
     let fail = |what: &str| Err(FormatError::internal(what, 0, original));
     let strip = |s: &str| {
         s.chars()
@@ -136,10 +146,7 @@ fn verify(original: &str, formatted: &str) -> Result<(), FormatError> {
     if strip(original) != strip(formatted) {
         return fail("text other than whitespace would change");
     }
-    match (
-        hcl_edit::parser::parse_body(original),
-        hcl_edit::parser::parse_body(formatted),
-    ) {
+    match (original_body, hcl_edit::parser::parse_body(formatted)) {
         (Ok(before), Ok(after)) => match without_trivia(before) == without_trivia(after) {
             true => Ok(()),
             false => fail("the syntax tree would change"),
