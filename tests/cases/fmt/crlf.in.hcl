@@ -1,0 +1,14 @@
+variable "region" {
+  type = string
+  default="westeurope" # comment
+}
+
+
+locals {
+  script = <<EOT
+echo hi
+EOT
+  list = [
+    1,
+  ]
+}
