@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::cli::Printer;
-use crate::fmt::{run_fmt, FmtOptions};
+use crate::diagnostics::{SourceFile, SourceMap};
+use crate::fmt::{run_fmt, FmtError, FmtOptions};
 
 /// Exit code of `--check` when a file is not formatted, as Terraform's.
 const CHECK_FAILED: i32 = 3;
@@ -16,7 +17,13 @@ pub fn run(ctx: &Context, check: bool, diff: bool, recursive: bool, paths: &[Pat
         Ok(summary) if check && summary.changed() => CHECK_FAILED,
         Ok(_) => 0,
         Err(e) => {
-            printer.error("Invalid syntax", &e.to_string());
+            let mut sources = SourceMap::new();
+            if let FmtError::Syntax { path, .. } = &e {
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    sources.insert(SourceFile::new(path.display().to_string(), text));
+                }
+            }
+            printer.diagnostics(&e.to_diagnostic().into(), &sources);
             1
         }
     }
