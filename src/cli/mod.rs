@@ -9,9 +9,11 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use printer::Printer;
+
+use crate::config::variables::VarArg;
 
 #[derive(Debug, Parser)]
 #[command(name = "flinkform", version, about = "Plan and apply Flink-on-AKS streaming platforms from one HCL configuration")]
@@ -35,6 +37,24 @@ pub struct VarFlags {
     /// Read input variables from a file. Repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Both kinds in command-line order (later ones win), filled in after parsing.
+    #[arg(skip)]
+    pub ordered: Vec<VarArg>,
+}
+
+impl VarFlags {
+    /// Orders `--var` and `--var-file` as they were given, from clap's argument indices.
+    fn order_from(&mut self, matches: &clap::ArgMatches) {
+        let mut all: Vec<(usize, VarArg)> = Vec::new();
+        if let Some(ix) = matches.indices_of("vars") {
+            all.extend(ix.zip(&self.vars).map(|(i, v)| (i, VarArg::Var(v.clone()))));
+        }
+        if let Some(ix) = matches.indices_of("var_files") {
+            all.extend(ix.zip(&self.var_files).map(|(i, f)| (i, VarArg::VarFile(f.clone()))));
+        }
+        all.sort_by_key(|(i, _)| *i);
+        self.ordered = all.into_iter().map(|(_, a)| a).collect();
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,8 +97,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(c) => c,
+    let parsed = Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let mut cli = match parsed {
+        Ok((mut cli, matches)) => {
+            if let (Command::Graph { vars }, Some((_, sub))) = (&mut cli.command, matches.subcommand()) {
+                vars.order_from(sub);
+            }
+            cli
+        }
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
             let _ = e.print();

@@ -7,18 +7,16 @@ use crate::graph::walk::{walk, ConfigOnly, ProviderSet, WalkInput};
 use crate::lang::FuncContext;
 
 pub fn run(ctx: &Context, vars: &VarFlags, printer: &mut Printer) -> i32 {
-    let (config, graph, mut diags) = load_and_build(ctx);
+    let (mut config, graph, mut diags) = load_and_build(ctx);
     let Some(graph) = graph.filter(|_| !diags.has_errors()) else {
         printer.diagnostics(&diags, &config.sources);
         return 1;
     };
-    let root_variables = match super::resolve_root_variables(ctx, &config, vars) {
-        Ok(v) => v,
-        Err(d) => {
-            diags.extend(d);
-            printer.diagnostics(&diags, &config.sources);
-            return 1;
-        }
+    let (root_variables, var_diags) = super::resolve_root_variables(&mut config, vars);
+    diags.extend(var_diags);
+    let Some(root_variables) = root_variables else {
+        printer.diagnostics(&diags, &config.sources);
+        return 1;
     };
     let providers = ProviderSet::available();
     let input = WalkInput {

@@ -8,7 +8,12 @@ pub mod version;
 
 use std::path::PathBuf;
 
+use std::collections::BTreeMap;
+
+use crate::cli::VarFlags;
+use crate::config::variables::{self, collect_raw_variables};
 use crate::config::{load_config, Config};
+use crate::lang::Value;
 use crate::diagnostics::Diagnostics;
 use crate::graph::build::build_config_graph;
 use crate::graph::ConfigGraph;
@@ -31,4 +36,24 @@ pub fn load_and_build(ctx: &Context) -> (Config, Option<ConfigGraph>, Diagnostic
     let (graph, gdiags) = build_config_graph(&config);
     diags.extend(gdiags);
     (config, Some(graph), diags)
+}
+
+/// The root module's variable values from the environment, `*.auto.vars` files and the
+/// command line, converted and validated; `None` when any of that failed. Warnings (values
+/// for undeclared variables in files) come back either way.
+pub fn resolve_root_variables(
+    config: &mut Config,
+    vars: &VarFlags,
+) -> (Option<BTreeMap<String, Value>>, Diagnostics) {
+    let (raw, mut diags) = collect_raw_variables(&config.root, std::env::vars(), &vars.ordered, &mut config.sources);
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    match variables::resolve_root_variables(&config.root, &raw) {
+        Ok(values) => (Some(values), diags),
+        Err(d) => {
+            diags.extend(d);
+            (None, diags)
+        }
+    }
 }
