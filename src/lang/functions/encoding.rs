@@ -64,7 +64,7 @@ fn csvdecode(a: Args) -> Result<Value, FuncError> {
     let headers: Vec<String> = headers.iter().map(str::to_string).collect();
     for (i, h) in headers.iter().enumerate() {
         if headers[..i].contains(h) {
-            return Err(err(format!("duplicate column name {}", super::go_quote(h))));
+            return Err(err(format!("duplicate column name {}", a.quote(h))));
         }
     }
     let mut rows = Vec::new();
@@ -184,10 +184,13 @@ fn url_query_escape(s: &str) -> String {
 
 fn yamldecode(a: Args) -> Result<Value, FuncError> {
     let y: serde_yaml::Value = serde_yaml::from_str(a.str(0)).map_err(|e| {
-        err(format!(
-            "on line {}: {e}",
-            e.location().map(|l| l.line()).unwrap_or(0)
-        ))
+        let line = e.location().map(|l| l.line()).unwrap_or(0);
+        // The parser's message may quote the input.
+        if a.sensitive {
+            err(format!("on line {line}: invalid YAML"))
+        } else {
+            err(format!("on line {line}: {e}"))
+        }
     })?;
     from_yaml(y).map_err(err)
 }

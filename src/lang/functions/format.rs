@@ -71,6 +71,9 @@ fn formatlist(a: Args) -> Result<Value, FuncError> {
     Ok(Value::list(out))
 }
 
+/// Widths and precisions above this are refused rather than allocating without bound.
+const MAX_WIDTH: usize = 1_000_000;
+
 #[derive(Default)]
 struct Verb {
     raw: String,
@@ -159,6 +162,12 @@ pub(super) fn format(fmt: &str, args: &[Value]) -> Result<String, FuncError> {
             }
             Some((at, c)) => return Err(unrecognized(c, at)),
             None => return Err(truncated()),
+        }
+        if verb.width.max(verb.prec).unwrap_or(0) > MAX_WIDTH {
+            return Err(err(format!(
+                "width or precision of {} at offset {start} is larger than {MAX_WIDTH}",
+                super::go_quote(&verb.raw)
+            )));
         }
         append(&mut verb, &mut out, args)?;
         highest_used = highest_used.max(verb.arg_num);
@@ -553,6 +562,7 @@ mod tests {
 
     #[test]
     fn errors() {
+        assert!(f("%9999999d", vec![n(1.0)]).contains("is larger than 1000000"));
         assert_eq!(
             f("%d", vec![n(1.5)]),
             r#"error: unsupported value for "%d" at 0: an integer is required"#

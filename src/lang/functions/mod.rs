@@ -509,4 +509,22 @@ mod tests {
         );
         assert!(whole_number(1e300).unwrap_err().contains("between"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(200))]
+
+        /// No input makes a function panic: every call returns a value or an error.
+        #[test]
+        fn string_functions_never_panic(x in "\\PC{0,24}", y in "[%a-zA-Z0-9:/.+\\-\\[\\]' ]{0,16}", k in -70i32..70) {
+            let num = n(f64::from(k));
+            for name in names() {
+                let _ = run(name, vec![s(&x)]);
+                let _ = run(name, vec![s(&y), s(&x)]);
+                let _ = run(name, vec![s(&x), s(&y)]);
+                let _ = run(name, vec![s(&y), num.clone()]);
+                let _ = run(name, vec![s(&x), num.clone(), num.clone()]);
+                let _ = run(name, vec![s(&y), s(&x), s(&y)]);
+            }
+        }
+    }
 }

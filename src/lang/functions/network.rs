@@ -85,10 +85,13 @@ fn parse_ipv4(s: &str) -> Option<u32> {
     (parts == 4).then_some(out)
 }
 
-fn parse_cidr(s: &str) -> Result<Net, FuncError> {
+/// Parses argument 0 as a CIDR prefix.
+fn parse_cidr(a: &Args) -> Result<Net, FuncError> {
+    let s = a.str(0);
+    let shown = if a.sensitive { "(sensitive value)" } else { s };
     let invalid = || {
         err(format!(
-            "invalid CIDR expression: invalid CIDR address: {s}"
+            "invalid CIDR expression: invalid CIDR address: {shown}"
         ))
     };
     let (ip, len) = s.split_once('/').ok_or_else(invalid)?;
@@ -120,7 +123,7 @@ fn big_int(a: &Args, i: usize) -> Result<i128, FuncError> {
 
 fn cidrhost(a: Args) -> Result<Value, FuncError> {
     let host = big_int(&a, 1)?;
-    let net = parse_cidr(a.str(0))?;
+    let net = parse_cidr(&a)?;
     let max = Net::host_mask(net.bits, net.prefix);
     // Negative host numbers count back from the end of the range.
     let (num, magnitude): (i128, u128) = if host < 0 {
@@ -139,18 +142,23 @@ fn cidrhost(a: Args) -> Result<Value, FuncError> {
 }
 
 fn cidrnetmask(a: Args) -> Result<Value, FuncError> {
-    let net = parse_cidr(a.str(0))?;
+    let net = parse_cidr(&a)?;
     if net.bits != 32 {
+        let shown = if a.sensitive {
+            "(sensitive value)"
+        } else {
+            a.str(0)
+        };
         return Err(err(format!(
             "IPv6 addresses cannot have a netmask: {}",
-            a.str(0)
+            shown
         )));
     }
     Ok(Value::string(ip_string(Net::mask(32, net.prefix), 32)))
 }
 
 fn cidrsubnet(a: Args) -> Result<Value, FuncError> {
-    let net = parse_cidr(a.str(0))?;
+    let net = parse_cidr(&a)?;
     let newbits = whole_number(a.num(1)).map_err(|m| arg_err(1, m))?;
     let netnum = big_int(&a, 2)?;
     if newbits > 32 {
@@ -179,7 +187,7 @@ fn cidrsubnet(a: Args) -> Result<Value, FuncError> {
 }
 
 fn cidrsubnets(a: Args) -> Result<Value, FuncError> {
-    let net = parse_cidr(a.str(0))?;
+    let net = parse_cidr(&a)?;
     let lengths = &a.args[1..];
     if lengths.is_empty() {
         return Ok(Value::list(vec![]));

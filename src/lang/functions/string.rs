@@ -115,6 +115,9 @@ fn indent(a: Args) -> Result<Value, FuncError> {
     if spaces < 0 {
         return Err(arg_err(0, "must not be negative"));
     }
+    if spaces > 1_000_000 {
+        return Err(arg_err(0, "must not be larger than 1000000"));
+    }
     let pad = " ".repeat(usize::try_from(spaces).unwrap_or(0));
     Ok(Value::string(a.str(1).replace('\n', &format!("\n{pad}"))))
 }
@@ -188,8 +191,14 @@ fn replace(a: Args) -> Result<Value, FuncError> {
     let (s, search, replacement) = (a.str(0), a.str(1), a.str(2));
     if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
         let pattern = &search[1..search.len() - 1];
-        let re =
-            compile(pattern).map_err(|m| err(format!("error parsing regexp: {m}: `{pattern}`")))?;
+        let re = compile(pattern).map_err(|m| {
+            let shown = if a.sensitive {
+                "(sensitive value)"
+            } else {
+                pattern
+            };
+            err(format!("error parsing regexp: {m}: `{shown}`"))
+        })?;
         return Ok(Value::string(re.replace_all(s, replacement).into_owned()));
     }
     Ok(Value::string(s.replace(search, replacement)))

@@ -135,10 +135,11 @@ pub(super) fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> 
             }
         };
         let body = &rest[1..];
-        let valid = body.len() >= 5
-            && body.as_bytes()[2] == b':'
-            && body[..2].bytes().all(|b| b.is_ascii_digit())
-            && body[3..5].bytes().all(|b| b.is_ascii_digit());
+        let shape = body
+            .as_bytes()
+            .get(..5)
+            .map(|b| b[2] == b':' && [b[0], b[1], b[3], b[4]].iter().all(u8::is_ascii_digit));
+        let valid = shape == Some(true);
         if !valid {
             return Err(bad(format!(
                 "cannot use {} as UTC offset",
@@ -178,7 +179,17 @@ pub(super) fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> 
 }
 
 fn timestamp_arg(a: &Args, i: usize) -> Result<DateTime<FixedOffset>, FuncError> {
-    parse_timestamp(a.str(i)).map_err(|m| arg_err(i, m))
+    parse_timestamp(a.str(i)).map_err(|m| {
+        // The message quotes part of the timestamp.
+        arg_err(
+            i,
+            if a.sensitive {
+                "not a valid RFC3339 timestamp".to_string()
+            } else {
+                m
+            },
+        )
+    })
 }
 
 fn formatdate(a: Args) -> Result<Value, FuncError> {
@@ -325,7 +336,13 @@ fn format_date(spec: &str, t: &DateTime<FixedOffset>) -> Result<String, String> 
 
 fn timeadd(a: Args) -> Result<Value, FuncError> {
     let t = timestamp_arg(&a, 0)?;
-    let nanos = parse_duration(a.str(1)).map_err(err)?;
+    let nanos = parse_duration(a.str(1)).map_err(|m| {
+        err(if a.sensitive {
+            "time: invalid duration (sensitive value)".to_string()
+        } else {
+            m
+        })
+    })?;
     let result = t
         .checked_add_signed(Duration::nanoseconds(nanos))
         .ok_or_else(|| err("the resulting timestamp is out of range"))?;
@@ -459,6 +476,9 @@ mod tests {
     #[test]
     fn timestamp_parsing_errors() {
         let fd = |ts: &str| show("formatdate", vec![s("YYYY"), s(ts)]);
+        assert!(fd("2018-01-02T23:12:01+00:0é").contains("as UTC offset"));
+        assert!(fd("2018-01-02T23:12:01+é").contains("as UTC offset"));
+        assert!(fd("2é18").contains("as year"));
         assert_eq!(fd("2018-01-02"), "error: Invalid value for argument 2: not a valid RFC3339 timestamp: missing required time introducer 'T'");
         assert_eq!(fd("2018-01-02T23:12:01"), "error: Invalid value for argument 2: not a valid RFC3339 timestamp: end of string before UTC offset");
         assert_eq!(
