@@ -356,23 +356,23 @@ fn conv_entries(
 /// attribute, `null` in a literal) fit any type, so they do not take part; only those gives
 /// `Dynamic`.
 pub fn unify_values<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Type> {
-    let mut types: Vec<Type> = Vec::new();
-    for v in values {
-        if matches!(
+    let typed = values.into_iter().filter(|v| {
+        !matches!(
             v.kind(),
             ValueKind::Null(Type::Dynamic) | ValueKind::Unknown(Type::Dynamic)
-        ) {
-            continue;
-        }
-        let t = v.ty();
-        if !types.contains(&t) {
-            types.push(t);
-        }
-    }
+        )
+    });
+    let types = distinct_types(typed.map(Value::ty).collect::<Vec<_>>().iter());
     if types.is_empty() {
         return Some(Type::Dynamic);
     }
     unify(&types)
+}
+
+/// The distinct types, in order of first appearance.
+fn distinct_types<'a>(types: impl Iterator<Item = &'a Type>) -> Vec<Type> {
+    let mut seen = std::collections::BTreeSet::new();
+    types.filter(|t| seen.insert(*t)).cloned().collect()
 }
 
 fn missing_attrs_message(missing: &[&String]) -> String {
@@ -526,6 +526,11 @@ fn unify_depth(types: &[Type], depth: usize) -> Option<Type> {
     if types.iter().all(|t| t == first) {
         return Some(first.clone());
     }
+    // Work on the distinct types only (a long list literal has few of them).
+    let distinct = distinct_types(types.iter());
+    if distinct.len() < types.len() {
+        return unify_depth(&distinct, depth);
+    }
     if depth > MAX_DEPTH || types.contains(&Type::Dynamic) {
         return (depth <= MAX_DEPTH).then_some(Type::Dynamic);
     }
@@ -582,12 +587,7 @@ fn unify_depth(types: &[Type], depth: usize) -> Option<Type> {
         return unify_tuples(types, d);
     }
     // The most general of the given types that all the others convert to.
-    let mut candidates: Vec<&Type> = Vec::new();
-    for t in types {
-        if !candidates.contains(&t) {
-            candidates.push(t);
-        }
-    }
+    let mut candidates: Vec<&Type> = types.iter().collect();
     candidates.sort_by_key(|t| std::cmp::Reverse(generality(t)));
     candidates
         .into_iter()

@@ -520,10 +520,15 @@ fn matchkeys(a: Args) -> Result<Value, FuncError> {
     }
     let keys = convert(keys.clone(), &key_ty).map_err(|e| err(e.to_string()))?;
     let search = convert(a.get(2).clone(), &key_ty).map_err(|e| err(e.to_string()))?;
-    let search = seq(&search);
+    // Sorted canonically, so each key is looked up in logarithmic time.
+    let mut search = seq(&search).to_vec();
+    search.sort_by(Value::canonical_cmp);
     let mut out = Vec::new();
     for (v, k) in values.iter().zip(seq(&keys)) {
-        if search.iter().any(|s| k.equals(s) == Some(true)) {
+        let found = search
+            .binary_search_by(|s| Value::canonical_cmp(s, k))
+            .is_ok();
+        if found {
             out.push(v.clone());
         }
     }

@@ -62,10 +62,9 @@ fn csvdecode(a: Args) -> Result<Value, FuncError> {
         Some(r) => r.map_err(|e| csv_error(&e))?,
     };
     let headers: Vec<String> = headers.iter().map(str::to_string).collect();
-    for (i, h) in headers.iter().enumerate() {
-        if headers[..i].contains(h) {
-            return Err(err(format!("duplicate column name {}", a.quote(h))));
-        }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(h) = headers.iter().find(|h| !seen.insert(*h)) {
+        return Err(err(format!("duplicate column name {}", a.quote(h))));
     }
     let mut rows = Vec::new();
     for record in records {
