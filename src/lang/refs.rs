@@ -34,7 +34,10 @@ pub enum PathStep {
 
 /// Every reference in `expr`, in source order, excluding for-expression iteration variables.
 /// Malformed references (`var` alone, `count.foo`, `local[0]`) are diagnostics.
-pub fn references(expr: &Expression, file: &Arc<SourceFile>) -> Result<Vec<Reference>, Diagnostics> {
+pub fn references(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<Reference>, Diagnostics> {
     let mut refs = Vec::new();
     let mut diags = Diagnostics::new();
     let complete = walk_traversals(expr, &mut Vec::new(), &mut |root, ops| {
@@ -68,13 +71,19 @@ pub fn traversal_reference(
     let parsed = parse_ref(root, ops, file)?;
     let rest = ops.get(parsed.consumed..).unwrap_or_default();
     let steps = path_steps(rest, file)?;
-    let reference = Reference { subject: parsed.subject, range: file.range(traversal_span(root, ops)) };
+    let reference = Reference {
+        subject: parsed.subject,
+        range: file.range(traversal_span(root, ops)),
+    };
     Ok((reference, steps))
 }
 
 /// Reads a bare static traversal relative to some object (`tags`, `tags["env"]`, `ports[0]`),
 /// as `ignore_changes` lists them: the root name becomes the first attribute step.
-pub fn attribute_path(expr: &Expression, file: &Arc<SourceFile>) -> Result<Vec<PathStep>, Diagnostics> {
+pub fn attribute_path(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<PathStep>, Diagnostics> {
     let (root, ops) = static_traversal(expr, file)?;
     let mut steps = vec![PathStep::Attr(root.as_str().to_string())];
     steps.extend(path_steps(ops, file)?);
@@ -107,7 +116,10 @@ fn static_traversal<'e>(
     })
 }
 
-fn path_steps(ops: &[Decorated<TraversalOperator>], file: &Arc<SourceFile>) -> Result<Vec<PathStep>, Diagnostics> {
+fn path_steps(
+    ops: &[Decorated<TraversalOperator>],
+    file: &Arc<SourceFile>,
+) -> Result<Vec<PathStep>, Diagnostics> {
     let mut steps = Vec::with_capacity(ops.len());
     for op in ops {
         let step = match static_step(op) {
@@ -142,11 +154,12 @@ fn path_steps(ops: &[Decorated<TraversalOperator>], file: &Arc<SourceFile>) -> R
 pub(crate) const MAX_DEPTH: usize = 512;
 
 pub(crate) fn too_deep(expr: &Expression, file: &Arc<SourceFile>) -> Diagnostic {
-    Diagnostic::error(
-        "Expression too complex",
-        format!("This expression is nested more than {MAX_DEPTH} levels deep."),
-    )
-    .with_subject(file.range(expr.span().unwrap_or(0..0)))
+    Diagnostic::error("Expression too complex", too_deep_detail())
+        .with_subject(file.range(expr.span().unwrap_or(0..0)))
+}
+
+pub(crate) fn too_deep_detail() -> String {
+    format!("This expression is nested more than {MAX_DEPTH} levels deep.")
 }
 
 // ---- static traversal steps ----
@@ -161,7 +174,9 @@ pub(crate) enum StaticStep<'e> {
 pub(crate) fn static_step(op: &Decorated<TraversalOperator>) -> Option<StaticStep<'_>> {
     match op.value() {
         TraversalOperator::GetAttr(name) => Some(StaticStep::Attr(name.as_str())),
-        TraversalOperator::LegacyIndex(n) => Some(StaticStep::Index(Value::number(*n.value() as f64))),
+        TraversalOperator::LegacyIndex(n) => {
+            Some(StaticStep::Index(Value::number(*n.value() as f64)))
+        }
         TraversalOperator::Index(key) => literal_value(key).map(StaticStep::Index),
         TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
     }
@@ -180,11 +195,16 @@ pub(crate) fn literal_value(expr: &Expression) -> Option<Value> {
 
 /// How many of `ops` form the static part of a traversal, before the first splat or dynamic index.
 pub(crate) fn static_prefix_len(ops: &[Decorated<TraversalOperator>]) -> usize {
-    ops.iter().take_while(|op| static_step(op).is_some()).count()
+    ops.iter()
+        .take_while(|op| static_step(op).is_some())
+        .count()
 }
 
 /// The span from the root to the end of the last operator.
-pub(crate) fn traversal_span(root: &Decorated<Ident>, ops: &[Decorated<TraversalOperator>]) -> Range<usize> {
+pub(crate) fn traversal_span(
+    root: &Decorated<Ident>,
+    ops: &[Decorated<TraversalOperator>],
+) -> Range<usize> {
     let start = root.span().map(|s| s.start).unwrap_or(0);
     let end = ops
         .last()
@@ -215,10 +235,16 @@ pub(crate) fn parse_ref(
     let name = root.as_str();
     let root_span = root.span().unwrap_or(0..0);
     let invalid = |detail: String, span: Range<usize>| -> Diagnostics {
-        Diagnostic::error("Invalid reference", detail).with_subject(file.range(span)).into()
+        Diagnostic::error("Invalid reference", detail)
+            .with_subject(file.range(span))
+            .into()
     };
     let span_of = |n: usize| traversal_span(root, ops.get(..n).unwrap_or(ops));
-    let op_span = |i: usize| ops.get(i).and_then(|op| op.span()).unwrap_or(root_span.clone());
+    let op_span = |i: usize| {
+        ops.get(i)
+            .and_then(|op| op.span())
+            .unwrap_or(root_span.clone())
+    };
     let attr_at = |i: usize| match ops.get(i).map(|op| op.value()) {
         Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
         _ => None,
@@ -232,9 +258,18 @@ pub(crate) fn parse_ref(
                 root_span.clone(),
             ));
         }
-        attr_at(0).ok_or_else(|| invalid(format!("The \"{name}\" object does not support this operation."), op_span(0)))
+        attr_at(0).ok_or_else(|| {
+            invalid(
+                format!("The \"{name}\" object does not support this operation."),
+                op_span(0),
+            )
+        })
     };
-    let single = |subject: Referenceable| ParsedRef { subject, consumed: 1, span: span_of(1) };
+    let single = |subject: Referenceable| ParsedRef {
+        subject,
+        consumed: 1,
+        span: span_of(1),
+    };
 
     match name {
         "var" => Ok(single(Referenceable::InputVariable(single_attr()?.to_string()))),
@@ -364,7 +399,11 @@ pub(crate) fn walk_traversals<'e>(
     bound: &mut Vec<&'e str>,
     visit: &mut dyn FnMut(&'e Decorated<Ident>, &'e [Decorated<TraversalOperator>]),
 ) -> bool {
-    let mut walker = Walker { bound, visit, complete: true };
+    let mut walker = Walker {
+        bound,
+        visit,
+        complete: true,
+    };
     walker.expr(expr, 0);
     walker.complete
 }
@@ -375,7 +414,11 @@ pub(crate) fn walk_template_traversals<'e>(
     bound: &mut Vec<&'e str>,
     visit: &mut dyn FnMut(&'e Decorated<Ident>, &'e [Decorated<TraversalOperator>]),
 ) -> bool {
-    let mut walker = Walker { bound, visit, complete: true };
+    let mut walker = Walker {
+        bound,
+        visit,
+        complete: true,
+    };
     walker.template(template, 0);
     walker.complete
 }
@@ -400,7 +443,10 @@ impl<'e> Walker<'_, 'e> {
         }
         let depth = depth + 1;
         match expr {
-            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
             Expression::Variable(root) => self.root(root, &[]),
             Expression::Traversal(t) => {
                 match &t.expr {
@@ -421,7 +467,8 @@ impl<'e> Walker<'_, 'e> {
                         // A naked traversal key is a literal name or an "Ambiguous attribute key"
                         // error at evaluation; either way it refers to nothing.
                         ObjectKey::Expression(Expression::Variable(_)) => {}
-                        ObjectKey::Expression(Expression::Traversal(t)) if t.expr.is_variable() => {}
+                        ObjectKey::Expression(Expression::Traversal(t)) if t.expr.is_variable() => {
+                        }
                         ObjectKey::Expression(e) => self.expr(e, depth),
                     }
                     self.expr(value.expr(), depth);
@@ -510,7 +557,12 @@ mod tests {
         references(&expr, &file)
             .expect("references are valid")
             .into_iter()
-            .map(|r| format!("{}@{}-{}", r.subject, r.range.start.column, r.range.end.column))
+            .map(|r| {
+                format!(
+                    "{}@{}-{}",
+                    r.subject, r.range.start.column, r.range.end.column
+                )
+            })
             .collect()
     }
 
@@ -534,7 +586,15 @@ mod tests {
         );
         assert_eq!(
             refs("[count.index, each.key, each.value, path.module, path.root, path.cwd, self.x]"),
-            ["count.index@2-13", "each.key@15-23", "each.value@25-35", "path.module@37-48", "path.root@50-59", "path.cwd@61-69", "self@71-77"]
+            [
+                "count.index@2-13",
+                "each.key@15-23",
+                "each.value@25-35",
+                "path.module@37-48",
+                "path.root@50-59",
+                "path.cwd@61-69",
+                "self@71-77"
+            ]
         );
         assert_eq!(refs("resource.flink_job.x.id"), ["flink_job.x@1-24"]);
     }
@@ -553,17 +613,35 @@ mod tests {
             refs("\"${var.a}-%{ if local.b }${var.c}%{ else }x%{ endif }\""),
             ["var.a@4-9", "local.b@17-24", "var.c@28-33"]
         );
-        assert_eq!(refs("{ (var.k) = var.v, a = local.x, b.c = 1 }"), ["var.k@4-9", "var.v@13-18", "local.x@24-31"]);
-        assert_eq!(refs("var.c ? var.t : var.f"), ["var.c@1-6", "var.t@9-14", "var.f@17-22"]);
+        assert_eq!(
+            refs("{ (var.k) = var.v, a = local.x, b.c = 1 }"),
+            ["var.k@4-9", "var.v@13-18", "local.x@24-31"]
+        );
+        assert_eq!(
+            refs("var.c ? var.t : var.f"),
+            ["var.c@1-6", "var.t@9-14", "var.f@17-22"]
+        );
     }
 
     #[test]
     fn for_variables_shadow_references() {
-        assert_eq!(refs("[for k, v in var.m : \"${k}=${v.x}\" if v != var.skip]"), ["var.m@14-19", "var.skip@44-52"]);
-        assert_eq!(refs("{ for x in var.l : x => var.x }"), ["var.l@12-17", "var.x@25-30"]);
+        assert_eq!(
+            refs("[for k, v in var.m : \"${k}=${v.x}\" if v != var.skip]"),
+            ["var.m@14-19", "var.skip@44-52"]
+        );
+        assert_eq!(
+            refs("{ for x in var.l : x => var.x }"),
+            ["var.l@12-17", "var.x@25-30"]
+        );
         // The iteration variable is only bound inside the for expression.
-        assert_eq!(refs("[[for x in var.l : x], x.y]"), ["var.l@12-17", "x.y@24-27"]);
-        assert_eq!(refs("\"%{ for s in var.l }${s}${t.u}%{ endfor }\""), ["var.l@14-19", "t.u@27-30"]);
+        assert_eq!(
+            refs("[[for x in var.l : x], x.y]"),
+            ["var.l@12-17", "x.y@24-27"]
+        );
+        assert_eq!(
+            refs("\"%{ for s in var.l }${s}${t.u}%{ endfor }\""),
+            ["var.l@14-19", "t.u@27-30"]
+        );
     }
 
     #[test]
@@ -574,11 +652,20 @@ mod tests {
             d.detail,
             "The \"var\" object cannot be accessed directly. Instead, access one of its attributes."
         );
-        assert_eq!(d.subject.as_ref().map(|s| (s.start.column, s.end.column)), Some((1, 4)));
+        assert_eq!(
+            d.subject.as_ref().map(|s| (s.start.column, s.end.column)),
+            Some((1, 4))
+        );
 
         let d = error("local[0]");
-        assert_eq!(d.detail, "The \"local\" object does not support this operation.");
-        assert_eq!(d.subject.as_ref().map(|s| (s.start.column, s.end.column)), Some((6, 9)));
+        assert_eq!(
+            d.detail,
+            "The \"local\" object does not support this operation."
+        );
+        assert_eq!(
+            d.subject.as_ref().map(|s| (s.start.column, s.end.column)),
+            Some((6, 9))
+        );
 
         let d = error("count.foo");
         assert_eq!(d.summary, "Invalid \"count\" attribute");
@@ -597,7 +684,10 @@ mod tests {
             d.detail,
             "A reference to a resource type must be followed by at least one attribute access, specifying the resource name."
         );
-        assert_eq!(d.subject.as_ref().map(|s| (s.start.column, s.end.column)), Some((5, 14)));
+        assert_eq!(
+            d.subject.as_ref().map(|s| (s.start.column, s.end.column)),
+            Some((5, 14))
+        );
 
         let d = error("data.flink_cluster");
         assert_eq!(
@@ -620,18 +710,40 @@ mod tests {
     fn traversal_references_for_depends_on() {
         let (expr, file) = parse("flink_job.etl[\"a\"].job_id");
         let (r, rest) = traversal_reference(&expr, &file).unwrap();
-        assert_eq!(r.subject, Referenceable::Resource(Resource::managed("flink_job", "etl")));
-        assert_eq!(rest, [PathStep::Key("a".into()), PathStep::Attr("job_id".into())]);
+        assert_eq!(
+            r.subject,
+            Referenceable::Resource(Resource::managed("flink_job", "etl"))
+        );
+        assert_eq!(
+            rest,
+            [PathStep::Key("a".into()), PathStep::Attr("job_id".into())]
+        );
 
         let (expr, file) = parse("data.flink_cluster.shared");
         let (r, rest) = traversal_reference(&expr, &file).unwrap();
-        assert!(matches!(r.subject, Referenceable::Resource(Resource { mode: ResourceMode::Data, .. })));
+        assert!(matches!(
+            r.subject,
+            Referenceable::Resource(Resource {
+                mode: ResourceMode::Data,
+                ..
+            })
+        ));
         assert!(rest.is_empty());
 
-        for bad in ["flink_job.x[*]", "var.a[var.b]", "upper(var.a)", "\"flink_job.x\"", "(var.a)"] {
+        for bad in [
+            "flink_job.x[*]",
+            "var.a[var.b]",
+            "upper(var.a)",
+            "\"flink_job.x\"",
+            "(var.a)",
+        ] {
             let (expr, file) = parse(bad);
             let d = traversal_reference(&expr, &file).unwrap_err();
-            assert_eq!(d.iter().next().unwrap().summary, "Invalid expression", "{bad}");
+            assert_eq!(
+                d.iter().next().unwrap().summary,
+                "Invalid expression",
+                "{bad}"
+            );
         }
     }
 
@@ -649,9 +761,20 @@ mod tests {
             ]
         );
         let (expr, file) = parse("parallelism");
-        assert_eq!(attribute_path(&expr, &file).unwrap(), [PathStep::Attr("parallelism".into())]);
+        assert_eq!(
+            attribute_path(&expr, &file).unwrap(),
+            [PathStep::Attr("parallelism".into())]
+        );
         let (expr, file) = parse("tags[1.5]");
-        assert_eq!(attribute_path(&expr, &file).unwrap_err().iter().next().unwrap().summary, "Invalid index");
+        assert_eq!(
+            attribute_path(&expr, &file)
+                .unwrap_err()
+                .iter()
+                .next()
+                .unwrap()
+                .summary,
+            "Invalid index"
+        );
         let (expr, file) = parse("tags[var.k]");
         assert!(attribute_path(&expr, &file).is_err());
     }
