@@ -423,3 +423,54 @@ fn deep_nesting_is_refused_or_evaluated_without_overflow() {
         }
     }
 }
+
+#[test]
+fn long_splat_chains_are_bounded() {
+    let src = format!("var.list{}", "[*]".repeat(5000));
+    if let Ok(expr) = hcl_edit::parser::parse_expr(&src) {
+        let file = SourceFile::new("case.hcl", src.clone());
+        let diags = eval_expr(&expr, &file, &TestScope::new()).unwrap_err();
+        assert_eq!(
+            diags.iter().next().map(|d| d.summary.as_str()),
+            Some("Expression too complex")
+        );
+    }
+    let src = format!("var.list{}", "[*]".repeat(20));
+    let expr = hcl_edit::parser::parse_expr(&src).expect("parses");
+    let file = SourceFile::new("case.hcl", src.clone());
+    let v = eval_expr(&expr, &file, &TestScope::new()).expect("evaluates");
+    // The first splat maps over the list; each later one wraps a string into a tuple.
+    let wrap = |s: &str| format!("{}\"{s}\"{}", "[".repeat(19), "]".repeat(19));
+    assert_eq!(
+        v.to_string(),
+        format!("[{}, {}, {}]", wrap("a"), wrap("b"), wrap("c"))
+    );
+}
+
+#[test]
+fn the_deepest_accepted_nesting_evaluates_within_the_stack() {
+    // 60 nested for expressions around a 120-operator chain around a splat chain: with a few
+    // splats this stays within the evaluator's depth limit (256 levels); with more it reaches
+    // it, and must do so before the (2 MiB test thread) stack runs out.
+    let evaluate_nested = |splats: usize| {
+        let mut src = format!(
+            "(var.list{} == null ? 1 : 2){}",
+            "[*]".repeat(splats),
+            " + 1".repeat(120)
+        );
+        for _ in 0..60 {
+            src = format!("[for x in [1] : {src}]");
+        }
+        let expr = hcl_edit::parser::parse_expr(&src).expect("within the parser's limits");
+        let file = SourceFile::new("case.hcl", src.clone());
+        eval_expr(&expr, &file, &TestScope::new()).map_err(|d| errors_text(&d))
+    };
+    for splats in [1, 20] {
+        let v = evaluate_nested(splats).expect("evaluates").to_string();
+        assert!(v.starts_with("[[[[") && v.contains("122"), "{v}");
+    }
+    for splats in [100, 1000] {
+        let err = evaluate_nested(splats).unwrap_err();
+        assert!(err.starts_with("Expression too complex"), "{err}");
+    }
+}

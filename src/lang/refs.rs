@@ -151,7 +151,7 @@ fn path_steps(
 /// The deepest nesting of expressions and templates the walkers and the evaluator follow.
 /// hcl-edit's parser already limits nesting (64 levels, 128 operators on a path), so real
 /// configurations stay far below this.
-pub(crate) const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 pub(crate) fn too_deep(expr: &Expression, file: &Arc<SourceFile>) -> Diagnostic {
     Diagnostic::error("Expression too complex", too_deep_detail())

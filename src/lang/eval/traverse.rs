@@ -34,12 +34,9 @@ impl Evaluator<'_> {
                     value = self.index(value, key, op.span())?;
                 }
                 TraversalOperator::FullSplat(_) => {
-                    return self.splat(
-                        value,
-                        ops.get(i + 1..).unwrap_or_default(),
-                        op.span(),
-                        frames,
-                    );
+                    // Each full splat nests the rest of the chain, so it counts as a level.
+                    let each = ops.get(i + 1..).unwrap_or_default();
+                    return self.nested(op.span(), || self.splat(value, each, op.span(), frames));
                 }
                 TraversalOperator::AttrSplat(_) => {
                     let rest = ops.get(i + 1..).unwrap_or_default();
