@@ -208,7 +208,7 @@ fn equals(lhs: &Value, rhs: &Value) -> Option<bool> {
 }
 
 /// Number operators with cty's results: division by zero is an infinity, `x % 0` is `x`, and
-/// the undefined cases are errors worded as cty's.
+/// the undefined cases (which cty's `big.Float` panics on) are errors worded as cty's.
 fn arithmetic(operator: BinaryOperator, a: f64, b: f64) -> Result<Value, &'static str> {
     use BinaryOperator as B;
     let number = |n: f64, undefined: &'static str| {
@@ -224,13 +224,12 @@ fn arithmetic(operator: BinaryOperator, a: f64, b: f64) -> Result<Value, &'stati
         B::Mul => number(a * b, "can't multiply zero by infinity"),
         B::Div => number(a / b, "can't divide zero by zero or infinity by infinity"),
         B::Mod => {
+            // cty multiplies when either side is infinite, to get an infinity of the right sign.
             const UNDEFINED: &str = "can't use modulo with zero and infinity";
-            if a.is_infinite() {
+            if a.is_infinite() || b.is_infinite() {
                 number(a * b, UNDEFINED)
             } else if b == 0.0 {
                 Ok(Value::number(a))
-            } else if b.is_infinite() {
-                Err(UNDEFINED)
             } else {
                 number(a % b, UNDEFINED)
             }
