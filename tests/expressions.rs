@@ -205,6 +205,7 @@ fn expression_cases() {
         }
     }
     assert!(count > 0, "no cases found in {}", dir.display());
+    println!("{count} expression cases in {} files", files.len());
     if !failures.is_empty() {
         panic!(
             "{} of {count} expression cases failed:\n{}",
