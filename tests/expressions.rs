@@ -475,3 +475,14 @@ fn the_deepest_accepted_nesting_evaluates_within_the_stack() {
         assert!(err.starts_with("Expression too complex"), "{err}");
     }
 }
+
+#[test]
+fn heredocs_in_a_configuration_body_use_file_spans() {
+    let text = "locals {\n  script = <<-EOT\n    echo ${var.list[0]}\n      done\n  \n    EOT\n}\n";
+    let body = hcl_edit::parser::parse_body(text).expect("parses");
+    let file = SourceFile::new("main.hcl", text.to_string());
+    let block = body.get_blocks("locals").next().expect("locals block");
+    let attr = block.body.get_attribute("script").expect("script attribute");
+    let v = eval_expr(&attr.value, &file, &TestScope::new()).expect("evaluates");
+    assert_eq!(v.as_str(), Some("echo a\n  done\n  \n"));
+}
