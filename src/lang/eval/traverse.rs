@@ -1,5 +1,6 @@
 //! Attribute access, indexing and splats, as HCL's `GetAttr`, `Index` and `SplatExpr`.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use hcl_edit::expr::TraversalOperator;
@@ -7,7 +8,7 @@ use hcl_edit::{Decorated, Span};
 
 use super::{Evaluator, Frame, Res};
 use crate::diagnostics::Diagnostics;
-use crate::lang::convert::{convert, unify_values};
+use crate::lang::convert::{convert, unify};
 use crate::lang::{Type, Value, ValueKind};
 
 type Ops = [Decorated<TraversalOperator>];
@@ -286,7 +287,9 @@ impl Evaluator<'_> {
         let values = if values.iter().all(|v| Some(v.ty()) == first_ty) {
             values
         } else {
-            let converted = unify_values(&values).and_then(|ty| {
+            let types: BTreeSet<Type> = values.iter().map(Value::ty).collect();
+            let types: Vec<Type> = types.into_iter().collect();
+            let converted = unify(&types).and_then(|ty| {
                 values
                     .into_iter()
                     .map(|v| convert(v, &ty).ok())
