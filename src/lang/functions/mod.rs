@@ -84,12 +84,7 @@ pub fn names() -> &'static [&'static str] {
 
 /// `templatefile` needs the expression language, so the evaluator implements it.
 fn templatefile(args: Vec<Value>, ctx: &FuncContext) -> Result<Value, FuncError> {
-    // Wired to the evaluator's implementation when the branches are merged:
-    // crate::lang::eval::templatefile(args, ctx)
-    let _ = (args, ctx);
-    Err(FuncError::Other(
-        "templatefile is provided by the expression evaluator".into(),
-    ))
+    crate::lang::eval::templatefile(args, ctx)
 }
 
 // ---- specs ----
