@@ -98,7 +98,7 @@ where
     T: Into<OsString> + Clone,
 {
     let parsed = Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
-    let mut cli = match parsed {
+    let cli = match parsed {
         Ok((mut cli, matches)) => {
             if let (Command::Graph { vars }, Some((_, sub))) = (&mut cli.command, matches.subcommand()) {
                 vars.order_from(sub);
