@@ -20,3 +20,4 @@ pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod providers;
+pub mod state;
