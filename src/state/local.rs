@@ -49,7 +49,7 @@ pub struct LocalBackend {
 #[derive(Debug)]
 pub struct Loaded {
     pub state: State,
-    /// Set when a journal left by an interrupted (or still running) apply was replayed.
+    /// Set when a journal left by an interrupted (or still running) apply held changes.
     pub recovery: Option<Recovery>,
 }
 
@@ -255,6 +255,9 @@ impl LocalBackend {
             return Ok(None);
         }
         let changes = contents.changes.len();
+        if changes == 0 && contents.ignored_tail_bytes == 0 {
+            return Ok(None);
+        }
         for change in contents.changes {
             state.apply(change);
         }
@@ -297,13 +300,14 @@ impl LocalBackend {
     }
 
     fn write_version(&self, state: &mut State) -> Result<u64, StateError> {
-        state.serial += 1;
+        let previous_serial = state.serial;
+        state.serial = previous_serial.saturating_add(1);
         state.format_version = FORMAT_VERSION;
         state.flinkform_version = env!("CARGO_PKG_VERSION").to_string();
         let bytes = match self.write_atomic(state) {
             Ok(bytes) => bytes,
             Err(e) => {
-                state.serial -= 1;
+                state.serial = previous_serial;
                 return Err(e);
             }
         };
@@ -347,7 +351,12 @@ impl LocalBackend {
     /// Keeps the current state file as the backup, once per process. A hard link costs no
     /// copy and is atomic; file systems without hard links get a copy.
     fn keep_backup(&self) -> Result<(), StateError> {
-        if self.backed_up.load(Ordering::SeqCst) || !self.path.exists() {
+        if self.backed_up.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if !self.path.exists() {
+            // There was no state before this process: nothing to keep.
+            self.backed_up.store(true, Ordering::SeqCst);
             return Ok(());
         }
         let backup = self.backup_path();
@@ -658,10 +667,7 @@ impl StateWriter {
             if let Some(message) = &inner.failure {
                 return Err(self.shared.failed(message));
             }
-            (
-                std::mem::replace(&mut inner.state, State::new()),
-                inner.stats,
-            )
+            (std::mem::take(&mut inner.state), inner.stats)
         };
         if stats.records > 0 {
             stats.state_bytes = self.backend.write_version(&mut state)?;

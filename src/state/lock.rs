@@ -147,7 +147,11 @@ pub fn acquire(
                 path: lock_path.to_path_buf(),
                 holder: holder.map(Box::new),
                 stale,
-                waited,
+                waited: if timeout.is_zero() {
+                    Duration::ZERO
+                } else {
+                    waited
+                },
             });
         }
         std::thread::sleep(delay.min(timeout - waited));
