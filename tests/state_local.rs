@@ -519,3 +519,45 @@ fn several_threads_can_record_at_once() {
     assert_eq!(finished.state.instance_count(), 400);
     assert_eq!(b.load().unwrap().state.instance_count(), 400);
 }
+
+#[test]
+fn writing_never_replaces_a_state_it_was_not_loaded_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let lock = b.lock("apply", Duration::ZERO).unwrap();
+    let mut first = sample_state();
+    b.write(&mut first, &lock).unwrap();
+
+    // Another state (another lineage) is not overwritten.
+    let mut unrelated = sample_state();
+    let err = b.write(&mut unrelated, &lock).unwrap_err();
+    assert!(matches!(err, StateError::Conflict { .. }), "{err:?}");
+    assert!(err.to_string().contains("lineage"), "{err}");
+    assert_eq!(
+        unrelated.serial, 0,
+        "the serial is not increased by a refused write"
+    );
+
+    // Nor is a newer version written since this one was loaded.
+    let mut stale = b.load().unwrap().state;
+    let mut newer = b.load().unwrap().state;
+    b.write(&mut newer, &lock).unwrap();
+    let err = b.write(&mut stale, &lock).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("changed (to serial 2) since serial 1 was loaded"),
+        "{err}"
+    );
+
+    // Nor a file that cannot be read: it stays for the user to repair.
+    fs::write(b.path(), b"{\"serial\": ").unwrap();
+    let err = b.write(&mut newer, &lock).unwrap_err();
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
+    assert_eq!(fs::read(b.path()).unwrap(), b"{\"serial\": ");
+    let err = b.writer(newer, &lock, SyncPolicy::default()).and_then(|w| {
+        w.record(set(1))?;
+        w.finish()
+    });
+    assert!(matches!(err, Err(StateError::Corrupt { .. })), "{err:?}");
+    assert_eq!(fs::read(b.path()).unwrap(), b"{\"serial\": ");
+}

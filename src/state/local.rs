@@ -300,6 +300,7 @@ impl LocalBackend {
     }
 
     fn write_version(&self, state: &mut State) -> Result<u64, StateError> {
+        self.check_replaces_its_own_version(state)?;
         let previous_serial = state.serial;
         state.serial = previous_serial.saturating_add(1);
         state.format_version = FORMAT_VERSION;
@@ -313,6 +314,46 @@ impl LocalBackend {
         };
         self.remove_journal()?;
         Ok(bytes)
+    }
+
+    /// Refuses to overwrite a state file that `state` was not loaded from: one that cannot be
+    /// read (it stays for the user to repair), one of another lineage, or a version written
+    /// since `state` was loaded. Reads only the file's lineage and serial.
+    fn check_replaces_its_own_version(&self, state: &State) -> Result<(), StateError> {
+        #[derive(serde::Deserialize)]
+        struct Version {
+            lineage: String,
+            serial: u64,
+        }
+        let bytes = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StateError::io("reading the state file", &self.path, e)),
+        };
+        let on_disk = match serde_json::from_slice::<Version>(&bytes) {
+            Ok(v) => v,
+            // Reports what is wrong with the file, as loading it would.
+            Err(_) => return self.parse_state(&bytes).map(drop),
+        };
+        let conflict = |message: String| {
+            Err(StateError::Conflict {
+                path: self.path.clone(),
+                message,
+            })
+        };
+        if on_disk.lineage != state.lineage {
+            return conflict(format!(
+                "it holds another state (lineage {}) than the one being written (lineage {})",
+                on_disk.lineage, state.lineage
+            ));
+        }
+        if on_disk.serial != state.serial {
+            return conflict(format!(
+                "it was changed (to serial {}) since serial {} was loaded",
+                on_disk.serial, state.serial
+            ));
+        }
+        Ok(())
     }
 
     fn remove_journal(&self) -> Result<(), StateError> {

@@ -56,6 +56,9 @@ pub enum StateError {
         backup: PathBuf,
         message: String,
     },
+    /// Writing would overwrite a state file that is not the version the state was loaded from.
+    #[error("refusing to overwrite the state file {}: {message}", path.display())]
+    Conflict { path: PathBuf, message: String },
     /// A journal of an interrupted apply that does not belong to the state file next to it.
     #[error("the journal {} cannot be applied to the state file {}: {message}. Both have been left untouched.", path.display(), state_path.display())]
     JournalMismatch {
