@@ -6,7 +6,7 @@ use crate::config::{Block, Body};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, SourceRange};
 use crate::lang::convert::convert;
 use crate::lang::{eval_expr, EvalScope, Value};
-use crate::providers::schema::{Nesting, Schema};
+use crate::providers::schema::{AttrPath, Nesting, PathStep, Schema};
 
 /// Evaluates `body` against `schema`: every argument must be declared by the schema and
 /// configurable, required ones must be present, values convert to the declared types and
@@ -132,5 +132,26 @@ pub fn conversion_message(path: &str, message: &str) -> String {
         message.to_string()
     } else {
         format!("{path}: {message}")
+    }
+}
+
+/// Where the attribute at `path` is written in `body`: the value of an attribute, or the
+/// header of a nested block (the first step decides; deeper steps point at the same place).
+pub fn path_range(body: &Body, path: &AttrPath) -> Option<SourceRange> {
+    let Some(PathStep::Attr(name)) = path.0.first() else { return None };
+    if let Some(attr) = body.attribute(name) {
+        return Some(attr.expr.range());
+    }
+    let mut blocks = body.blocks.iter().filter(|b| &b.type_name == name);
+    match (path.0.get(1), path.0.get(2)) {
+        (Some(PathStep::Index(i)), Some(_)) => {
+            let block = blocks.nth(usize::try_from(*i).ok()?)?;
+            path_range(&block.body, &AttrPath(path.0[2..].to_vec())).or_else(|| Some(block.type_range.clone()))
+        }
+        (None, _) | (Some(PathStep::Attr(_)), _) => {
+            let block = blocks.next()?;
+            path_range(&block.body, &AttrPath(path.0[1..].to_vec())).or_else(|| Some(block.type_range.clone()))
+        }
+        _ => blocks.next().map(|b| b.type_range.clone()),
     }
 }

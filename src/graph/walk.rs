@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use petgraph::Direction;
 
-use super::body::{conversion_message, eval_body};
+use super::body::{conversion_message, eval_body, path_range};
 use super::{ConfigGraph, NodeKey};
 use crate::addrs::{
     AbsResource, AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, PathAttr, Referenceable, Resource,
@@ -44,28 +44,25 @@ impl ProviderSet {
         self.providers.get(name)
     }
 
-    /// The schema of a resource or data source type, or the detail of why there is none.
-    pub fn resource_schema(&self, r: &Resource) -> Result<&Schema, String> {
+    /// The provider serving a resource type, and the type's schema; or a diagnostic (without
+    /// subject) saying why there is none.
+    pub fn resource_schema(&self, r: &Resource) -> Result<(&Arc<dyn Provider>, &Schema), Diagnostic> {
         let provider_name = provider_for_type(&r.type_name);
         let Some(p) = self.providers.get(provider_name) else {
-            return Err(format!(
-                "The resource type \"{}\" belongs to provider \"{provider_name}\", which is not available. Available providers: {}.",
-                r.type_name,
-                self.providers.keys().cloned().collect::<Vec<_>>().join(", ")
+            return Err(Diagnostic::error(
+                "Unknown provider",
+                format!(
+                    "The resource type \"{}\" belongs to provider \"{provider_name}\", which is not available. Available providers: {}.",
+                    r.type_name,
+                    self.providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
             ));
         };
-        let table = match r.mode {
-            ResourceMode::Managed => &p.schema().resources,
-            ResourceMode::Data => &p.schema().data_sources,
+        let schema = match r.mode {
+            ResourceMode::Managed => p.resource_schema(&r.type_name),
+            ResourceMode::Data => p.data_source_schema(&r.type_name),
         };
-        table.get(&r.type_name).ok_or_else(|| {
-            let kind = if r.mode == ResourceMode::Data { "data source" } else { "resource type" };
-            format!(
-                "The provider \"{provider_name}\" does not support {kind} \"{}\".{}",
-                r.type_name,
-                did_you_mean(&r.type_name, table.keys().map(String::as_str))
-            )
-        })
+        schema.map(|s| (p, s)).map_err(|e| e.to_diagnostic())
     }
 }
 
@@ -244,6 +241,17 @@ impl EvalScope for Scope<'_> {
 
     fn func_context(&self) -> &FuncContext {
         self.func
+    }
+
+    fn get_element(&self, subject: &Referenceable, key: &Value, _: &SourceRange) -> Option<Result<Value, Diagnostic>> {
+        let Referenceable::Resource(r) = subject else { return None };
+        let rv = self.values.resources.get(r)?;
+        let key = match (rv.collection?, key.kind()) {
+            (Collection::Count, ValueKind::Number(n)) if n.fract() == 0.0 => InstanceKey::Int(*n as i64),
+            (Collection::ForEach, ValueKind::String(s)) => InstanceKey::Str(s.clone()),
+            _ => return None,
+        };
+        rv.instances.get(&key).map(|v| Ok(v.clone()))
     }
 }
 
@@ -462,11 +470,10 @@ impl Walker<'_> {
         let Some(rc) = module.resources.get(r) else { return };
         let kind = if r.mode == ResourceMode::Data { "data" } else { "resource" };
         let ctx = format!("{kind} \"{}\" \"{}\"", r.type_name, r.name);
-        let schema = match self.input.providers.resource_schema(r) {
-            Ok(s) => s,
-            Err(detail) => {
-                let summary = if r.mode == ResourceMode::Data { "Invalid data source" } else { "Invalid resource type" };
-                self.diags.push(Diagnostic::error(summary, detail).with_subject(rc.decl_range.clone()).with_context(ctx));
+        let (provider, schema) = match self.input.providers.resource_schema(r) {
+            Ok(found) => found,
+            Err(d) => {
+                self.diags.push(d.with_subject(rc.decl_range.clone()).with_context(ctx));
                 return;
             }
         };
@@ -489,6 +496,10 @@ impl Walker<'_> {
                     continue;
                 }
             };
+            for e in provider.validate_resource_config(&r.type_name, &config) {
+                let subject = e.attribute_path().and_then(|p| path_range(&rc.body, p)).unwrap_or_else(|| rc.decl_range.clone());
+                self.diags.push(e.to_diagnostic().with_subject(subject).with_context(ctx.clone()).with_address(addr.to_string()));
+            }
             if collection == Collection::Unknown {
                 continue;
             }

@@ -39,6 +39,16 @@ pub trait EvalScope {
     #[allow(clippy::result_large_err)] // the agreed signature; one diagnostic per lookup
     fn get(&self, subject: &Referenceable, range: &SourceRange) -> Result<Value, Diagnostic>;
     fn func_context(&self) -> &FuncContext;
+
+    /// One instance of a resource or module call (`flink_job.etl["orders"]`, `azure_subnet.s[1]`)
+    /// without building the whole collection, so that N instances each referencing one
+    /// instance of another resource cost O(N), not O(N²). `None`: not offered for this subject or
+    /// key; the evaluator then indexes the value of [`get`](EvalScope::get).
+    #[allow(clippy::result_large_err)]
+    fn get_element(&self, subject: &Referenceable, key: &Value, range: &SourceRange) -> Option<Result<Value, Diagnostic>> {
+        let _ = (subject, key, range);
+        None
+    }
 }
 
 /// Evaluates `expr` (from `file`) in `scope`.
@@ -221,10 +231,39 @@ impl Evaluator<'_> {
             Roots::Scope(scope) => {
                 let statics = static_prefix_len(ops);
                 let parsed = parse_ref(root, &ops[..statics], self.file)?;
-                let value = scope.get(&parsed.subject, &self.file.range(parsed.span))?;
+                let range = self.file.range(parsed.span.clone());
+                if let Some(found) = self.element_shortcut(scope, &parsed.subject, ops.get(parsed.consumed), &range, frames) {
+                    return Ok((found?, parsed.consumed + 1));
+                }
+                let value = scope.get(&parsed.subject, &range)?;
                 Ok((value, parsed.consumed))
             }
         }
+    }
+
+    /// [`EvalScope::get_element`] for a resource or module call followed by an index with a
+    /// known, non-sensitive key; `None` whenever the general path must run instead.
+    fn element_shortcut(
+        &self,
+        scope: &dyn EvalScope,
+        subject: &Referenceable,
+        next: Option<&Decorated<hcl_edit::expr::TraversalOperator>>,
+        range: &SourceRange,
+        frames: Option<&Frame<'_>>,
+    ) -> Option<Result<Value, Diagnostics>> {
+        use hcl_edit::expr::TraversalOperator;
+        if !matches!(subject, Referenceable::Resource(_) | Referenceable::ModuleCall(_)) {
+            return None;
+        }
+        let key = match &**next? {
+            TraversalOperator::Index(expr) => self.eval(expr, frames).ok()?,
+            TraversalOperator::LegacyIndex(i) => Value::number(*i.value() as f64),
+            _ => return None,
+        };
+        if !key.is_wholly_known() || key.contains_sensitive() {
+            return None;
+        }
+        scope.get_element(subject, &key, range).map(|r| r.map_err(Diagnostics::from))
     }
 
     fn traversal(
