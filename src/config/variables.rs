@@ -293,8 +293,13 @@ pub fn resolve_root_variables(
             diags.extend(check_validations(var, &value));
             values.insert(name.clone(), value);
         }
+        // The "in variable ..." context only applies inside the declaration's file.
         for d in &mut diags.0[before..] {
-            if d.context.is_none() {
+            let in_declaration = d
+                .subject
+                .as_ref()
+                .is_some_and(|s| s.file == var.decl_range.file);
+            if d.context.is_none() && in_declaration {
                 d.context = Some(context.clone());
             }
         }
