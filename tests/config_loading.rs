@@ -926,3 +926,49 @@ fn directory_called_twice_is_loaded_per_call_and_reported_once() {
             .contains_key(&Resource::managed("flinkform_data", "x")));
     }
 }
+
+#[test]
+fn module_inputs_match_the_child_variables() {
+    let (_, diags) = load("module_inputs");
+    let file = "tests/cases/config/module_inputs/main.hcl";
+    let d = find(&diags, "Unsupported argument");
+    assert_eq!(
+        d.detail,
+        "An argument named \"regoin\" is not expected here. Did you mean \"region\"?"
+    );
+    assert_at(d, file, 3, 3);
+    assert_eq!(d.context.as_deref(), Some("module \"child\""));
+    let d = find(&diags, "Missing required argument");
+    assert_eq!(
+        d.detail,
+        "The argument \"name\" is required, but no definition was found."
+    );
+    assert_at(d, file, 1, 1);
+    assert_eq!(diags.len(), 2);
+}
+
+#[test]
+fn variables_file_errors() {
+    let case = VarCase::new(&[
+        ("main.hcl", "variable \"a\" {\n  default = 1\n}\n"),
+        ("w.auto.vars", "settings {\n}\n"),
+        ("x.auto.vars", "a = 2\na = 3\n"),
+        ("y.auto.vars", "a = [\n"),
+    ]);
+    let diags = case.errors(&[], &[]);
+    let d = find(&diags, "Attribute redefined");
+    assert_eq!(
+        d.detail,
+        "The argument \"a\" was already set in this block. Each argument may be set only once."
+    );
+    let subject = d.subject.as_ref().unwrap();
+    assert_eq!(
+        (subject.start.line, subject.start.column, subject.end.column),
+        (2, 1, 2)
+    );
+    let d = find(&diags, "Unexpected \"settings\" block");
+    assert_eq!(d.subject.as_ref().unwrap().start.line, 1);
+    let d = find(&diags, "Invalid syntax");
+    assert!(d.subject.as_ref().unwrap().file.ends_with("y.auto.vars"));
+    assert_eq!(diags.len(), 3, "{diags:#?}");
+}

@@ -79,7 +79,8 @@ pub(super) struct FileItems {
     pub diags: Diagnostics,
 }
 
-/// Decodes the top-level blocks of one parsed file.
+/// Decodes the top-level blocks of one parsed file. (hcl-edit already rejects an argument set
+/// twice in one body, so decoding never sees one.)
 pub(super) fn decode_file(body: hcl::Body, file: &Arc<SourceFile>) -> FileItems {
     let mut d = Decoder {
         file,
@@ -238,59 +239,7 @@ impl Decoder<'_> {
                 }
             }
         }
-        self.check_duplicate_attributes(&out.attributes);
         out
-    }
-
-    fn redefined(&mut self, name: &str, first: SourceRange, again: SourceRange) {
-        self.error(
-            "Attribute redefined",
-            format!("The argument \"{name}\" was already set at {first}. Each argument may be set only once."),
-            again,
-        );
-    }
-
-    fn check_duplicate_attributes(&mut self, attrs: &[Attribute]) {
-        if attrs.len() < 2 {
-            return;
-        }
-        let mut order: Vec<usize> = (0..attrs.len()).collect();
-        // Stable: among equal names the first written comes first.
-        order.sort_by(|&a, &b| attrs[a].name.cmp(&attrs[b].name));
-        let mut redefined = Vec::new();
-        let mut i = 0;
-        while let Some(&first) = order.get(i) {
-            let mut j = i + 1;
-            while let Some(&again) = order
-                .get(j)
-                .filter(|&&a| attrs[a].name == attrs[first].name)
-            {
-                redefined.push((first, again));
-                j += 1;
-            }
-            i = j;
-        }
-        redefined.sort_by_key(|&(_, again)| again);
-        for (first, again) in redefined {
-            let (first, again) = (&attrs[first], &attrs[again]);
-            self.redefined(
-                &first.name,
-                first.name_range.clone(),
-                again.name_range.clone(),
-            );
-        }
-    }
-
-    /// Keeps `attr` in `slot` unless one was already there.
-    fn set_once(&mut self, slot: &mut Option<hcl::Attribute>, attr: hcl::Attribute) {
-        match slot {
-            Some(first) => {
-                let first_range = self.range(first.key.span());
-                let again = self.range(attr.key.span());
-                self.redefined(attr.key.as_str(), first_range, again);
-            }
-            None => *slot = Some(attr),
-        }
     }
 
     fn unsupported_attribute(&mut self, attr: &hcl::Attribute, attrs: &[&str], blocks: &[&str]) {
@@ -485,11 +434,11 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "type" => self.set_once(&mut ty, a),
-                    "default" => self.set_once(&mut default, a),
-                    "description" => self.set_once(&mut description, a),
-                    "sensitive" => self.set_once(&mut sensitive, a),
-                    "nullable" => self.set_once(&mut nullable, a),
+                    "type" => ty = Some(a),
+                    "default" => default = Some(a),
+                    "description" => description = Some(a),
+                    "sensitive" => sensitive = Some(a),
+                    "nullable" => nullable = Some(a),
                     _ => self.unsupported_attribute(&a, VARIABLE_ATTRS, VARIABLE_BLOCKS),
                 },
                 Structure::Block(b) => match b.ident.as_str() {
@@ -568,8 +517,8 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "condition" => self.set_once(&mut condition, a),
-                    "error_message" => self.set_once(&mut error_message, a),
+                    "condition" => condition = Some(a),
+                    "error_message" => error_message = Some(a),
                     _ => self.unsupported_attribute(&a, VALIDATION_ATTRS, &[]),
                 },
                 Structure::Block(b) => self.unsupported_block(&b, &[], VALIDATION_ATTRS),
@@ -638,10 +587,10 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "value" => self.set_once(&mut value, a),
-                    "description" => self.set_once(&mut description, a),
-                    "sensitive" => self.set_once(&mut sensitive, a),
-                    "depends_on" => self.set_once(&mut depends_on, a),
+                    "value" => value = Some(a),
+                    "description" => description = Some(a),
+                    "sensitive" => sensitive = Some(a),
+                    "depends_on" => depends_on = Some(a),
                     _ => self.unsupported_attribute(&a, OUTPUT_ATTRS, &[]),
                 },
                 Structure::Block(b) => self.unsupported_block(&b, &[], OUTPUT_ATTRS),
@@ -692,10 +641,10 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "count" => self.set_once(&mut count, a),
-                    "for_each" => self.set_once(&mut for_each, a),
-                    "depends_on" => self.set_once(&mut depends_on, a),
-                    "provider" => self.set_once(&mut provider, a),
+                    "count" => count = Some(a),
+                    "for_each" => for_each = Some(a),
+                    "depends_on" => depends_on = Some(a),
+                    "provider" => provider = Some(a),
                     "lifecycle" => self.unsupported_attribute(&a, &[], &["lifecycle"]),
                     _ => body.attributes.push(self.attribute(a)),
                 },
@@ -729,7 +678,6 @@ impl Decoder<'_> {
                 },
             }
         }
-        self.check_duplicate_attributes(&body.attributes);
         if let (Some(_), Some(fe)) = (&count, &for_each) {
             let range = self.range(fe.key.span());
             self.error(
@@ -764,10 +712,10 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "create_before_destroy" => self.set_once(&mut cbd, a),
-                    "prevent_destroy" => self.set_once(&mut pd, a),
-                    "ignore_changes" => self.set_once(&mut ignore, a),
-                    "replace_triggered_by" => self.set_once(&mut replace, a),
+                    "create_before_destroy" => cbd = Some(a),
+                    "prevent_destroy" => pd = Some(a),
+                    "ignore_changes" => ignore = Some(a),
+                    "replace_triggered_by" => replace = Some(a),
                     _ => self.unsupported_attribute(&a, LIFECYCLE_ATTRS, &[]),
                 },
                 Structure::Block(b) => self.unsupported_block(&b, &[], LIFECYCLE_ATTRS),
@@ -804,9 +752,7 @@ impl Decoder<'_> {
         let mut rest = hcl::Body::new();
         for structure in block.body {
             match structure {
-                Structure::Attribute(a) if a.key.as_str() == "alias" => {
-                    self.set_once(&mut alias_attr, a)
-                }
+                Structure::Attribute(a) if a.key.as_str() == "alias" => alias_attr = Some(a),
                 other => rest.push(other),
             }
         }
@@ -848,11 +794,11 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "source" => self.set_once(&mut source, a),
-                    "count" => self.set_once(&mut count, a),
-                    "for_each" => self.set_once(&mut for_each, a),
-                    "depends_on" => self.set_once(&mut depends_on, a),
-                    "providers" => self.set_once(&mut providers, a),
+                    "source" => source = Some(a),
+                    "count" => count = Some(a),
+                    "for_each" => for_each = Some(a),
+                    "depends_on" => depends_on = Some(a),
+                    "providers" => providers = Some(a),
                     "version" => {
                         let range = self.range(a.key.span());
                         self.error(
@@ -864,15 +810,7 @@ impl Decoder<'_> {
                     }
                     _ => {
                         let input = self.attribute(a);
-                        match inputs.get(&input.name) {
-                            Some(first) => {
-                                let first = first.name_range.clone();
-                                self.redefined(&input.name, first, input.name_range);
-                            }
-                            None => {
-                                inputs.insert(input.name.clone(), input);
-                            }
-                        }
+                        inputs.insert(input.name.clone(), input);
                     }
                 },
                 Structure::Block(b) => self.unsupported_block(&b, &[], MODULE_META_ATTRS),
@@ -974,7 +912,7 @@ impl Decoder<'_> {
         for structure in block.body {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "required_version" => self.set_once(&mut required_version, a),
+                    "required_version" => required_version = Some(a),
                     _ => self.unsupported_attribute(&a, FLINKFORM_ATTRS, FLINKFORM_BLOCKS),
                 },
                 Structure::Block(b) => match b.ident.as_str() {

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::decode::{decode_file, FileItems};
-use super::{Config, Module};
+use super::{Config, Module, ModuleCall};
 use crate::addrs::{ModulePath, ResourceMode};
-use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, SourceMap, SourceRange};
+use crate::diagnostics::{
+    did_you_mean, Diagnostic, Diagnostics, SourceFile, SourceMap, SourceRange,
+};
 
 /// Module calls nested deeper than this are an error (a safety net: cycles are detected anyway).
 const MAX_MODULE_DEPTH: usize = 64;
@@ -192,10 +194,43 @@ impl Loader {
                 continue;
             }
             let child = self.load_module(child_dir, module.path.child(&name), canonical);
+            if let Some(call) = module.module_calls.get(&name) {
+                check_inputs(call, &child, &mut self.diags);
+            }
             module.children.insert(name, child);
         }
         self.stack.pop();
         module
+    }
+}
+
+/// A module call's inputs must be the child's variables, and set every required one.
+fn check_inputs(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
+    let context = format!("module \"{}\"", call.name);
+    for (name, input) in &call.inputs {
+        if !child.variables.contains_key(name) {
+            let hint = did_you_mean(name, child.variables.keys().map(String::as_str));
+            diags.push(
+                Diagnostic::error(
+                    "Unsupported argument",
+                    format!("An argument named \"{name}\" is not expected here.{hint}"),
+                )
+                .with_subject(input.name_range.clone())
+                .with_context(context.clone()),
+            );
+        }
+    }
+    for (name, var) in &child.variables {
+        if var.default.is_none() && !call.inputs.contains_key(name) {
+            diags.push(
+                Diagnostic::error(
+                    "Missing required argument",
+                    format!("The argument \"{name}\" is required, but no definition was found."),
+                )
+                .with_subject(call.decl_range.clone())
+                .with_context(context.clone()),
+            );
+        }
     }
 }
 
@@ -472,6 +507,21 @@ pub(super) fn syntax_error(file: &Arc<SourceFile>, err: &hcl_edit::parser::Error
         .and_then(|rest| rest.chars().next())
         .map_or(at, |c| at + c.len_utf8());
     let message = err.message();
+    if message.ends_with("found redefined attribute") {
+        // Say which argument, as HCL does.
+        let name: String = file
+            .text
+            .get(at..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        return Diagnostic::error(
+            "Attribute redefined",
+            format!("The argument \"{name}\" was already set in this block. Each argument may be set only once."),
+        )
+        .with_subject(file.range(at..at + name.len()));
+    }
     let mut detail: String = message
         .chars()
         .take(1)

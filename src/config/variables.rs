@@ -228,6 +228,7 @@ fn read_vars_file(
             Structure::Attribute(attr) => {
                 let name = attr.key.as_str();
                 let range = file.range(attr.value.span().unwrap_or(0..0));
+                let name_range = file.range(attr.key.span().unwrap_or(0..0));
                 if !root.variables.contains_key(name) {
                     diags.push(
                         Diagnostic::warning(
@@ -240,7 +241,7 @@ fn read_vars_file(
                                  organization."
                             ),
                         )
-                        .with_subject(file.range(attr.key.span().unwrap_or(0..0))),
+                        .with_subject(name_range),
                     );
                     continue;
                 }
