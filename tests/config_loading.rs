@@ -826,6 +826,34 @@ fn validation_rules() {
 }
 
 #[test]
+fn validation_messages_do_not_reveal_sensitive_values() {
+    let case = VarCase::new(&[(
+        "main.hcl",
+        r#"variable "token" {
+  sensitive = true
+  validation {
+    condition     = length(var.token) >= 8
+    error_message = "Token ${var.token} is too short."
+  }
+  validation {
+    condition     = var.other == 1
+    error_message = "Unreachable."
+  }
+}
+"#,
+    )]);
+    let diags = case.errors(&[("FLINKFORM_VAR_token", "abc")], &[]);
+    let d = find(&diags, "Invalid value for variable");
+    assert_eq!(
+        d.detail,
+        "The error message included a sensitive value, so it will not be displayed."
+    );
+    let d = find(&diags, "Invalid reference in variable validation");
+    assert_eq!(d.subject.as_ref().unwrap().start.line, 8);
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+}
+
+#[test]
 fn undeclared_values() {
     let case = VarCase::new(&[
         ("main.hcl", "variable \"known\" {\n  default = 1\n}\n"),
