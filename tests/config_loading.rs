@@ -1000,3 +1000,28 @@ fn variables_file_errors() {
     assert!(d.subject.as_ref().unwrap().file.ends_with("y.auto.vars"));
     assert_eq!(diags.len(), 3, "{diags:#?}");
 }
+
+#[test]
+fn unreadable_directories_and_files() {
+    let (config, diags) = load_config(Path::new("tests/cases/config/no_such_dir"));
+    let d = find(&diags, "Failed to read module directory");
+    assert_eq!(
+        d.detail,
+        "Module directory tests/cases/config/no_such_dir does not exist or cannot be read."
+    );
+    assert!(config.root.resources.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.hcl"), b"x = \"\xff\"\n").unwrap();
+    std::fs::write(dir.path().join("b.hcl"), "variable \"ok\" {}\n").unwrap();
+    let (config, diags) = load_config(dir.path());
+    let d = find(&diags, "Failed to read file");
+    assert!(
+        d.detail
+            .ends_with("a.hcl could not be read: it is not valid UTF-8 text."),
+        "{}",
+        d.detail
+    );
+    assert_eq!(diags.len(), 1);
+    assert!(config.root.variables.contains_key("ok"));
+}
