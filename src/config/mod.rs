@@ -1,9 +1,11 @@
 //! Configuration: a directory of `*.hcl` files (and the local modules it calls) loaded into typed
 //! structures. Expressions stay raw ([`Expr`]) until the graph walk evaluates them.
 
+mod decode;
 mod loader;
 pub mod typeexpr;
 pub mod variables;
+mod version;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -195,7 +197,16 @@ pub struct ModuleCall {
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Expr>,
+    /// `providers = { azure = azure.westeu }`: provider configurations passed to the child.
+    pub providers: Vec<PassedProvider>,
     pub decl_range: SourceRange,
+}
+
+/// One entry of a module call's `providers` map: `in_child = in_parent`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassedProvider {
+    pub in_child: ProviderRef,
+    pub in_parent: ProviderRef,
 }
 
 /// The `flinkform { required_version, backend "TYPE" { ... } }` block.

@@ -1,0 +1,3 @@
+flinkform {
+  required_version = ">= 9.0"
+}

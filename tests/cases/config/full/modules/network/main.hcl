@@ -1,0 +1,7 @@
+variable "cidr" {
+  type = string
+}
+
+resource "flinkform_data" "vnet" {
+  input = var.cidr
+}

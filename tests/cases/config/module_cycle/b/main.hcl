@@ -1,0 +1,3 @@
+module "back_to_a" {
+  source = "../a"
+}

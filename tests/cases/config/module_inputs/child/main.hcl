@@ -1,0 +1,7 @@
+variable "region" {
+  default = "northeurope"
+}
+
+variable "name" {
+  type = string
+}

@@ -1,0 +1,9 @@
+module "one" {
+  source = "./shared"
+  size   = 1
+}
+
+module "two" {
+  source = "./shared/"
+  size   = 2
+}

@@ -1,0 +1,5 @@
+variable "region" {}
+
+resourse "flinkform_data" "x" {
+  input = 1
+}
