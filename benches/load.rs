@@ -2,17 +2,22 @@
 //! validate` does (parse, decode, graph, evaluation walk). Prints the median wall time of
 //! several runs and the peak resident memory of one run.
 //!
-//! Run: `cargo bench --bench load` (optionally `-- FILES RESOURCES_PER_FILE`).
+//! Run: `cargo bench --bench load` (optionally `-- FILES RESOURCES_PER_FILE`); with `PHASES=1`
+//! in the environment it also prints the time and peak memory after each phase.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use flinkform::addrs::AbsResourceInstance;
 use flinkform::config::load_config;
+use flinkform::diagnostics::Diagnostics;
 use flinkform::graph::build::build_config_graph;
-use flinkform::graph::walk::{walk, ConfigOnly, ProviderSet, WalkInput};
+use flinkform::graph::walk::{walk, ConfigOnly, InstanceValues, ProviderSet, WalkInput};
 use flinkform::lang::{FuncContext, Value};
+use flinkform::providers::schema::Schema;
+use flinkform::providers::Provider;
 
 /// Writes `files` files of `per_file` resources each: chains of `flinkform_data` resources
 /// whose inputs reference the previous one, a variable and a local, with a few expressions.
@@ -41,10 +46,19 @@ fn generate(dir: &Path, files: usize, per_file: usize) {
 
 /// What `flinkform validate` does, minus printing.
 fn load_and_validate(dir: &Path) -> usize {
+    let t = Instant::now();
     let (config, diags) = load_config(dir);
+    if std::env::var_os("PHASES").is_some() {
+        eprintln!("load {:?} rss {:?}", t.elapsed(), peak_rss_mib());
+    }
+    let t = Instant::now();
     assert!(!diags.has_errors(), "{diags:?}");
     let (graph, diags) = build_config_graph(&config);
     assert!(!diags.has_errors(), "{diags:?}");
+    if std::env::var_os("PHASES").is_some() {
+        eprintln!("graph {:?} rss {:?}", t.elapsed(), peak_rss_mib());
+    }
+    let t = Instant::now();
     let root_variables: BTreeMap<String, Value> = BTreeMap::new();
     let providers = ProviderSet::available();
     let input = WalkInput {
@@ -52,13 +66,36 @@ fn load_and_validate(dir: &Path) -> usize {
         graph: &graph,
         root_variables: &root_variables,
         providers: &providers,
-        func: FuncContext { base_dir: dir.to_path_buf(), plan_time: true },
+        func: FuncContext {
+            base_dir: dir.to_path_buf(),
+            plan_time: true,
+        },
         cwd: dir.to_path_buf(),
         validate_only: true,
     };
-    let (expansion, diags) = walk(&input, &mut ConfigOnly);
+    let mut hook = Counting(0);
+    let (_, diags) = walk(&input, &mut hook);
+    if std::env::var_os("PHASES").is_some() {
+        eprintln!("walk {:?} rss {:?}", t.elapsed(), peak_rss_mib());
+    }
     assert!(!diags.has_errors(), "{diags:?}");
-    expansion.instances.len()
+    hook.0
+}
+
+/// `validate`'s hook, counting the instances it is asked about.
+struct Counting(usize);
+
+impl InstanceValues for Counting {
+    fn instance_value(
+        &mut self,
+        addr: &AbsResourceInstance,
+        config: &Value,
+        provider: &dyn Provider,
+        schema: &Schema,
+    ) -> Result<Value, Diagnostics> {
+        self.0 += 1;
+        ConfigOnly.instance_value(addr, config, provider, schema)
+    }
 }
 
 /// Peak resident set size so far, in MiB (Linux), after resetting it where possible.
@@ -74,7 +111,10 @@ fn reset_peak_rss() {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let files: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000);
     let per_file: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 
 # Snapshot tests must match the committed snapshots exactly (never write new ones here).
 export INSTA_UPDATE=no
-cargo test --locked --all-targets
+cargo test --locked --lib --bins --tests
 cargo test --locked --doc

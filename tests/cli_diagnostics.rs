@@ -6,7 +6,9 @@ use std::process::Command;
 
 /// Runs flinkform in a fixture directory; returns "exit: N" + stdout + stderr.
 fn run(case: &str, args: &[&str]) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/diagnostics").join(case);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/diagnostics")
+        .join(case);
     let out = Command::new(env!("CARGO_BIN_EXE_flinkform"))
         .arg("--chdir")
         .arg(&dir)
@@ -50,13 +52,22 @@ fn cycle() {
 
 #[test]
 fn type_conversion() {
-    insta::assert_snapshot!("type_conversion_variable", run("type_conversion", &["graph", "--var", "replicas=three"]));
-    insta::assert_snapshot!("type_conversion_attribute", run("type_conversion", &["validate"]));
+    insta::assert_snapshot!(
+        "type_conversion_variable",
+        run("type_conversion", &["graph", "--var", "replicas=three"])
+    );
+    insta::assert_snapshot!(
+        "type_conversion_attribute",
+        run("type_conversion", &["validate"])
+    );
 }
 
 #[test]
 fn variable_validation() {
-    insta::assert_snapshot!(run("variable_validation", &["graph", "--var", "environment=qa"]));
+    insta::assert_snapshot!(run(
+        "variable_validation",
+        &["graph", "--var", "environment=qa"]
+    ));
 }
 
 #[test]
@@ -66,7 +77,8 @@ fn missing_required_variable() {
 
 #[test]
 fn validate_json_carries_ranges() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/diagnostics/unknown_argument");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/diagnostics/unknown_argument");
     let out = Command::new(env!("CARGO_BIN_EXE_flinkform"))
         .args(["validate", "--json"])
         .current_dir(&dir)

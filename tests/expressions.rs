@@ -482,7 +482,10 @@ fn heredocs_in_a_configuration_body_use_file_spans() {
     let body = hcl_edit::parser::parse_body(text).expect("parses");
     let file = SourceFile::new("main.hcl", text.to_string());
     let block = body.get_blocks("locals").next().expect("locals block");
-    let attr = block.body.get_attribute("script").expect("script attribute");
+    let attr = block
+        .body
+        .get_attribute("script")
+        .expect("script attribute");
     let v = eval_expr(&attr.value, &file, &TestScope::new()).expect("evaluates");
     assert_eq!(v.as_str(), Some("echo a\n  done\n  \n"));
 }

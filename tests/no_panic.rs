@@ -15,7 +15,10 @@ struct EmptyScope(FuncContext);
 
 impl EvalScope for EmptyScope {
     fn get(&self, subject: &Referenceable, range: &SourceRange) -> Result<Value, Diagnostic> {
-        Err(Diagnostic::error("Reference to undeclared", subject.to_string()).with_subject(range.clone()))
+        Err(
+            Diagnostic::error("Reference to undeclared", subject.to_string())
+                .with_subject(range.clone()),
+        )
     }
     fn func_context(&self) -> &FuncContext {
         &self.0
@@ -33,7 +36,10 @@ fn exercise(dir: &Path, text: &[u8]) {
         let _ = flinkform::fmt::format_source(s);
         if let Ok(expr) = hcl_edit::parser::parse_expr(s) {
             let file = SourceFile::new("expr.hcl", s.to_string());
-            let scope = EmptyScope(FuncContext { base_dir: dir.to_path_buf(), plan_time: true });
+            let scope = EmptyScope(FuncContext {
+                base_dir: dir.to_path_buf(),
+                plan_time: true,
+            });
             let _ = eval_expr(&expr, &file, &scope);
         }
     }
@@ -41,12 +47,61 @@ fn exercise(dir: &Path, text: &[u8]) {
 
 /// Fragments that mutate into interesting configurations.
 const PIECES: &[&str] = &[
-    "resource \"flinkform_data\" \"a\" {", "}", "{", "[", "]", "(", ")", "\"", "${", "%{ if true }", "%{ endif }",
-    "%{ for x in [1] }", "%{ endfor }", "<<EOT\n", "\nEOT\n", "<<-EOT\n", "count = 2\n", "for_each = {a=1}\n",
-    "input = var.x\n", "variable \"x\" {", "type = list(object({a=optional(string,\"d\")}))\n", "locals {", "a = local.a\n",
-    "module \"m\" { source = \"./nope\" }\n", "output \"o\" { value = 1 }\n", "= ", "1e999", "-", "!", "?", ":", "...",
-    "[*]", ".*", "for k, v in ", "=>", "upper(", "format(\"%d\", ", "\n", "  ", "#", "//", "/*", "*/", "\\", "é", "\u{0}",
-    "flinkform_data.a[count.index].id", "each.value", "self", "try(", "can(", "1/0", "10 % 0", "\"${\"${\"x\"}\"}\"",
+    "resource \"flinkform_data\" \"a\" {",
+    "}",
+    "{",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\"",
+    "${",
+    "%{ if true }",
+    "%{ endif }",
+    "%{ for x in [1] }",
+    "%{ endfor }",
+    "<<EOT\n",
+    "\nEOT\n",
+    "<<-EOT\n",
+    "count = 2\n",
+    "for_each = {a=1}\n",
+    "input = var.x\n",
+    "variable \"x\" {",
+    "type = list(object({a=optional(string,\"d\")}))\n",
+    "locals {",
+    "a = local.a\n",
+    "module \"m\" { source = \"./nope\" }\n",
+    "output \"o\" { value = 1 }\n",
+    "= ",
+    "1e999",
+    "-",
+    "!",
+    "?",
+    ":",
+    "...",
+    "[*]",
+    ".*",
+    "for k, v in ",
+    "=>",
+    "upper(",
+    "format(\"%d\", ",
+    "\n",
+    "  ",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "\\",
+    "é",
+    "\u{0}",
+    "flinkform_data.a[count.index].id",
+    "each.value",
+    "self",
+    "try(",
+    "can(",
+    "1/0",
+    "10 % 0",
+    "\"${\"${\"x\"}\"}\"",
 ];
 
 proptest! {

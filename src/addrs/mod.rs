@@ -56,7 +56,10 @@ impl ModuleInstance {
     }
     pub fn child(&self, name: &str, key: InstanceKey) -> ModuleInstance {
         let mut steps = self.0.clone();
-        steps.push(ModuleInstanceStep { name: name.to_string(), key });
+        steps.push(ModuleInstanceStep {
+            name: name.to_string(),
+            key,
+        });
         ModuleInstance(steps)
     }
     /// The static module path this is an instance of.
@@ -127,10 +130,18 @@ pub struct Resource {
 
 impl Resource {
     pub fn managed(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Resource { mode: ResourceMode::Managed, type_name: type_name.into(), name: name.into() }
+        Resource {
+            mode: ResourceMode::Managed,
+            type_name: type_name.into(),
+            name: name.into(),
+        }
     }
     pub fn data(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Resource { mode: ResourceMode::Data, type_name: type_name.into(), name: name.into() }
+        Resource {
+            mode: ResourceMode::Data,
+            type_name: type_name.into(),
+            name: name.into(),
+        }
     }
 }
 
@@ -152,7 +163,10 @@ pub struct AbsResource {
 
 impl AbsResource {
     pub fn instance(&self, key: InstanceKey) -> AbsResourceInstance {
-        AbsResourceInstance { resource: self.clone(), key }
+        AbsResourceInstance {
+            resource: self.clone(),
+            key,
+        }
     }
 }
 

@@ -15,7 +15,10 @@ impl<'a> Scanner<'a> {
         Scanner { input, rest: input }
     }
     fn err(&self, reason: impl Into<String>) -> ParseAddrError {
-        ParseAddrError { input: self.input.to_string(), reason: reason.into() }
+        ParseAddrError {
+            input: self.input.to_string(),
+            reason: reason.into(),
+        }
     }
     fn at_end(&self) -> bool {
         self.rest.is_empty()
@@ -35,7 +38,10 @@ impl<'a> Scanner<'a> {
         Ok(id)
     }
     fn dot(&mut self) -> Result<(), ParseAddrError> {
-        self.rest = self.rest.strip_prefix('.').ok_or_else(|| self.err("expected \".\""))?;
+        self.rest = self
+            .rest
+            .strip_prefix('.')
+            .ok_or_else(|| self.err("expected \".\""))?;
         Ok(())
     }
     fn peek_is(&self, s: &str) -> bool {
@@ -52,7 +58,9 @@ impl<'a> Scanner<'a> {
                 match c {
                     '"' => {
                         let after = &body[i + 1..];
-                        self.rest = after.strip_prefix(']').ok_or_else(|| self.err("expected \"]\""))?;
+                        self.rest = after
+                            .strip_prefix(']')
+                            .ok_or_else(|| self.err("expected \"]\""))?;
                         return Ok(InstanceKey::Str(out));
                     }
                     '\\' => match chars.next() {
@@ -67,7 +75,10 @@ impl<'a> Scanner<'a> {
             Err(self.err("unterminated string key"))
         } else {
             let end = inner.find(']').ok_or_else(|| self.err("expected \"]\""))?;
-            let n: i64 = inner[..end].trim().parse().map_err(|_| self.err("instance key must be a number or a quoted string"))?;
+            let n: i64 = inner[..end]
+                .trim()
+                .parse()
+                .map_err(|_| self.err("instance key must be a number or a quoted string"))?;
             if n < 0 {
                 return Err(self.err("instance key must not be negative"));
             }
@@ -102,7 +113,11 @@ fn parse_resource(s: &mut Scanner<'_>) -> Result<Resource, ParseAddrError> {
     };
     s.dot()?;
     let name = s.ident()?;
-    Ok(Resource { mode, type_name: type_name.to_string(), name: name.to_string() })
+    Ok(Resource {
+        mode,
+        type_name: type_name.to_string(),
+        name: name.to_string(),
+    })
 }
 
 impl FromStr for ModuleInstance {
@@ -130,7 +145,10 @@ impl FromStr for AbsResourceInstance {
         if !s.at_end() {
             return Err(s.err("unexpected text after resource address"));
         }
-        Ok(AbsResourceInstance { resource: AbsResource { module, resource }, key })
+        Ok(AbsResourceInstance {
+            resource: AbsResource { module, resource },
+            key,
+        })
     }
 }
 
@@ -158,7 +176,11 @@ impl FromStr for Targetable {
             return Err(s.err("unexpected text after resource address"));
         }
         let abs = AbsResource { module, resource };
-        Ok(if had_key { Targetable::Instance(abs.instance(key)) } else { Targetable::Resource(abs) })
+        Ok(if had_key {
+            Targetable::Instance(abs.instance(key))
+        } else {
+            Targetable::Resource(abs)
+        })
     }
 }
 
@@ -207,8 +229,22 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses() {
-        for text in ["", "flink_job", "flink_job.", "1x.y", "a.b[", "a.b[-1]", "a.b[x]", "a.b.c", "module.", r#"a.b["x"#] {
-            assert!(text.parse::<AbsResourceInstance>().is_err(), "{text:?} parsed");
+        for text in [
+            "",
+            "flink_job",
+            "flink_job.",
+            "1x.y",
+            "a.b[",
+            "a.b[-1]",
+            "a.b[x]",
+            "a.b.c",
+            "module.",
+            r#"a.b["x"#,
+        ] {
+            assert!(
+                text.parse::<AbsResourceInstance>().is_err(),
+                "{text:?} parsed"
+            );
         }
     }
 
@@ -222,7 +258,11 @@ mod tests {
             (r#"module.p.flink_job.etl["b"]"#, false),
             ("flink_job.etl", false),
         ] {
-            assert_eq!(t.parse::<Targetable>().unwrap().contains(&inst), want, "{t}");
+            assert_eq!(
+                t.parse::<Targetable>().unwrap().contains(&inst),
+                want,
+                "{t}"
+            );
         }
     }
 }

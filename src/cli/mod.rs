@@ -16,7 +16,11 @@ pub use printer::Printer;
 use crate::config::variables::VarArg;
 
 #[derive(Debug, Parser)]
-#[command(name = "flinkform", version, about = "Plan and apply Flink-on-AKS streaming platforms from one HCL configuration")]
+#[command(
+    name = "flinkform",
+    version,
+    about = "Plan and apply Flink-on-AKS streaming platforms from one HCL configuration"
+)]
 pub struct Cli {
     /// Switch to DIR before doing anything else (the configuration directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -50,7 +54,10 @@ impl VarFlags {
             all.extend(ix.zip(&self.vars).map(|(i, v)| (i, VarArg::Var(v.clone()))));
         }
         if let Some(ix) = matches.indices_of("var_files") {
-            all.extend(ix.zip(&self.var_files).map(|(i, f)| (i, VarArg::VarFile(f.clone()))));
+            all.extend(
+                ix.zip(&self.var_files)
+                    .map(|(i, f)| (i, VarArg::VarFile(f.clone()))),
+            );
         }
         all.sort_by_key(|(i, _)| *i);
         self.ordered = all.into_iter().map(|(_, a)| a).collect();
@@ -97,10 +104,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let parsed = Cli::command().try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Graph { vars }, Some((_, sub))) = (&mut cli.command, matches.subcommand()) {
+            if let (Command::Graph { vars }, Some((_, sub))) =
+                (&mut cli.command, matches.subcommand())
+            {
                 vars.order_from(sub);
             }
             cli
@@ -111,7 +122,9 @@ where
             return code;
         }
     };
-    let color = !cli.no_color && std::env::var_os(env::NO_COLOR).is_none() && std::io::stdout().is_terminal();
+    let color = !cli.no_color
+        && std::env::var_os(env::NO_COLOR).is_none()
+        && std::io::stdout().is_terminal();
     let mut printer = Printer::stdio(color);
     run_with(cli, &mut printer)
 }
@@ -131,16 +144,27 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
         Some(d) => match std::env::set_current_dir(d).and_then(|_| std::env::current_dir()) {
             Ok(d) => d,
             Err(e) => {
-                printer.error("Invalid --chdir", &format!("Cannot change to {}: {e}.", d.display()));
+                printer.error(
+                    "Invalid --chdir",
+                    &format!("Cannot change to {}: {e}.", d.display()),
+                );
                 return 1;
             }
         },
         None => cwd,
     };
-    let ctx = commands::Context { dir: cwd.clone(), cwd };
+    let ctx = commands::Context {
+        dir: cwd.clone(),
+        cwd,
+    };
     match cli.command {
         Command::Validate { json } => commands::validate::run(&ctx, json, printer),
-        Command::Fmt { check, diff, recursive, paths } => commands::fmt::run(&ctx, check, diff, recursive, &paths, printer),
+        Command::Fmt {
+            check,
+            diff,
+            recursive,
+            paths,
+        } => commands::fmt::run(&ctx, check, diff, recursive, &paths, printer),
         Command::Graph { vars } => commands::graph::run(&ctx, &vars, printer),
         Command::Version { json } => commands::version::run(json, printer),
     }

@@ -35,7 +35,7 @@ const VARIABLE_ATTRS: &[&str] = &["type", "default", "description", "sensitive",
 const VARIABLE_BLOCKS: &[&str] = &["validation"];
 const VALIDATION_ATTRS: &[&str] = &["condition", "error_message"];
 const OUTPUT_ATTRS: &[&str] = &["value", "description", "sensitive", "depends_on"];
-const RESOURCE_META_ATTRS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+pub const RESOURCE_META_ATTRS: &[&str] = &["count", "for_each", "depends_on", "provider"];
 const LIFECYCLE_ATTRS: &[&str] = &[
     "create_before_destroy",
     "prevent_destroy",
@@ -97,6 +97,7 @@ pub(super) fn decode_file(body: hcl::Body, file: &Arc<SourceFile>) -> FileItems 
         };
         let start = d.diags.len();
         let header = header_span(&block);
+        let known = TOP_LEVEL_BLOCKS.contains(&block.ident.as_str());
         match block.ident.as_str() {
             "variable" => items.variables.extend(d.variable(block)),
             "locals" => d.locals(block, &mut items.locals),
@@ -112,7 +113,8 @@ pub(super) fn decode_file(body: hcl::Body, file: &Arc<SourceFile>) -> FileItems 
             "flinkform" => items.settings.extend(d.flinkform(block)),
             _ => d.unsupported_block(&block, TOP_LEVEL_BLOCKS, &[]),
         }
-        if d.diags.len() > start {
+        // An unknown block is not a context of its own.
+        if known && d.diags.len() > start {
             let context = d.context(header);
             for diag in &mut d.diags.0[start..] {
                 if diag.context.is_none() {

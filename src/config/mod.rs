@@ -2,6 +2,7 @@
 //! structures. Expressions stay raw ([`Expr`]) until the graph walk evaluates them.
 
 mod decode;
+pub use decode::RESOURCE_META_ATTRS;
 mod loader;
 pub mod typeexpr;
 pub mod variables;

@@ -53,7 +53,10 @@ impl Diagnostic {
         }
     }
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary, detail)
+        }
     }
     pub fn with_subject(mut self, range: SourceRange) -> Self {
         self.subject = Some(range);
@@ -122,7 +125,12 @@ impl Diagnostics {
     }
     /// Applies a context label to every diagnostic that lacks one.
     pub fn in_context(self, context: &str) -> Self {
-        Diagnostics(self.0.into_iter().map(|d| d.with_context(context)).collect())
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|d| d.with_context(context))
+                .collect(),
+        )
     }
 }
 
@@ -155,7 +163,9 @@ pub fn suggest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -
 
 /// " Did you mean \"x\"?" or "" — for appending to a detail.
 pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    suggest(given, candidates).map(|s| format!(" Did you mean \"{s}\"?")).unwrap_or_default()
+    suggest(given, candidates)
+        .map(|s| format!(" Did you mean \"{s}\"?"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -164,7 +174,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("for_eahc", ["count", "for_each", "provider"]), Some("for_each"));
+        assert_eq!(
+            suggest("for_eahc", ["count", "for_each", "provider"]),
+            Some("for_each")
+        );
         assert_eq!(suggest("zzz", ["count", "for_each"]), None);
     }
 }

@@ -60,7 +60,10 @@ pub fn render_diagnostic(d: &Diagnostic, sources: &SourceMap, color: bool) -> St
             }
             None => out.push_str(":\n"),
         }
-        if let Some(line) = sources.get(&range.file).and_then(|f| f.line_text(range.start.line)) {
+        if let Some(line) = sources
+            .get(&range.file)
+            .and_then(|f| f.line_text(range.start.line))
+        {
             let gutter = format!("{:>4}: ", range.start.line);
             let _ = writeln!(out, "{gutter}{line}");
             let line_chars = line.chars().count();
@@ -72,11 +75,18 @@ pub fn render_diagnostic(d: &Diagnostic, sources: &SourceMap, color: bool) -> St
             };
             let width = (end_col - start_col).max(1);
             // Keep tabs in the caret line's indentation so the caret stays under its column.
-            let indent: String =
-                line.chars().take(start_col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let indent: String = line
+                .chars()
+                .take(start_col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let carets = "^".repeat(width);
             if color {
-                let _ = writeln!(out, "{}{indent}{paint}{carets}\x1b[0m", " ".repeat(gutter.len()));
+                let _ = writeln!(
+                    out,
+                    "{}{indent}{paint}{carets}\x1b[0m",
+                    " ".repeat(gutter.len())
+                );
             } else {
                 let _ = writeln!(out, "{}{indent}{carets}", " ".repeat(gutter.len()));
             }
@@ -113,9 +123,12 @@ mod tests {
         let file = SourceFile::new("main.hcl", "resource \"x\" \"y\" {\n  fo = 1\n}\n".into());
         let mut map = SourceMap::new();
         map.insert(file.clone());
-        let d = Diagnostic::error("Unsupported argument", "An argument named \"fo\" is not expected here.")
-            .with_subject(file.range(21..23))
-            .with_context("resource \"x\" \"y\"");
+        let d = Diagnostic::error(
+            "Unsupported argument",
+            "An argument named \"fo\" is not expected here.",
+        )
+        .with_subject(file.range(21..23))
+        .with_context("resource \"x\" \"y\"");
         let text = render_diagnostic(&d, &map, false);
         assert_eq!(
             text,

@@ -19,7 +19,11 @@ impl SourceFile {
     pub fn new(path: impl Into<Arc<str>>, text: String) -> Arc<SourceFile> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Arc::new(SourceFile { path: path.into(), text, line_starts })
+        Arc::new(SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        })
     }
 
     /// Position of a byte offset (clamped to the text, moved back to a char boundary).
@@ -34,18 +38,30 @@ impl SourceFile {
         };
         let line_start = self.line_starts[line_idx];
         let column = self.text[line_start..byte].chars().count() + 1;
-        Pos { line: line_idx + 1, column, byte }
+        Pos {
+            line: line_idx + 1,
+            column,
+            byte,
+        }
     }
 
     /// The range covering the byte span.
     pub fn range(self: &Arc<Self>, span: Range<usize>) -> SourceRange {
-        SourceRange { file: self.path.clone(), start: self.pos(span.start), end: self.pos(span.end) }
+        SourceRange {
+            file: self.path.clone(),
+            start: self.pos(span.start),
+            end: self.pos(span.end),
+        }
     }
 
     /// Text of the one-based line `line`, without its newline.
     pub fn line_text(&self, line: usize) -> Option<&str> {
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
-        let end = self.line_starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
         Some(self.text[start..end.max(start)].trim_end_matches('\r'))
     }
 }
@@ -81,7 +97,14 @@ mod tests {
     #[test]
     fn positions_count_lines_and_chars() {
         let f = SourceFile::new("main.hcl", "a = 1\nbé = \"x\"\n".to_string());
-        assert_eq!(f.pos(0), Pos { line: 1, column: 1, byte: 0 });
+        assert_eq!(
+            f.pos(0),
+            Pos {
+                line: 1,
+                column: 1,
+                byte: 0
+            }
+        );
         let p = f.pos(10);
         assert_eq!((p.line, p.column), (2, 4));
         assert_eq!(f.line_text(2), Some("bé = \"x\""));

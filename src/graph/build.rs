@@ -36,24 +36,43 @@ pub fn build_config_graph(config: &Config) -> (ConfigGraph, Diagnostics) {
 fn add_declarations(g: &mut ConfigGraph, m: &Module) {
     let p = &m.path;
     for v in m.variables.values() {
-        g.add_node(NodeKey::Variable(p.clone(), v.name.clone()), Some(v.decl_range.clone()));
+        g.add_node(
+            NodeKey::Variable(p.clone(), v.name.clone()),
+            Some(v.decl_range.clone()),
+        );
     }
     for l in m.locals.values() {
-        g.add_node(NodeKey::Local(p.clone(), l.name.clone()), Some(l.decl_range.clone()));
+        g.add_node(
+            NodeKey::Local(p.clone(), l.name.clone()),
+            Some(l.decl_range.clone()),
+        );
     }
     for o in m.outputs.values() {
-        g.add_node(NodeKey::Output(p.clone(), o.name.clone()), Some(o.decl_range.clone()));
+        g.add_node(
+            NodeKey::Output(p.clone(), o.name.clone()),
+            Some(o.decl_range.clone()),
+        );
     }
     for r in m.resources.values() {
-        g.add_node(NodeKey::Resource(p.clone(), r.addr.clone()), Some(r.decl_range.clone()));
+        g.add_node(
+            NodeKey::Resource(p.clone(), r.addr.clone()),
+            Some(r.decl_range.clone()),
+        );
     }
     for pc in m.providers.values() {
-        let addr = ProviderConfigAddr { module: p.clone(), name: pc.name.clone(), alias: pc.alias.clone() };
+        let addr = ProviderConfigAddr {
+            module: p.clone(),
+            name: pc.name.clone(),
+            alias: pc.alias.clone(),
+        };
         g.add_node(NodeKey::Provider(addr), Some(pc.decl_range.clone()));
     }
     for call in m.module_calls.values() {
         let child = p.child(&call.name);
-        g.add_node(NodeKey::ModuleExpand(child.clone()), Some(call.decl_range.clone()));
+        g.add_node(
+            NodeKey::ModuleExpand(child.clone()),
+            Some(call.decl_range.clone()),
+        );
         g.add_node(NodeKey::ModuleClose(child), Some(call.decl_range.clone()));
     }
     for child in m.children.values() {
@@ -65,15 +84,9 @@ fn add_declarations(g: &mut ConfigGraph, m: &Module) {
 fn node_expressions<'a>(m: &'a Module, key: &NodeKey) -> Vec<&'a Expr> {
     let mut out = Vec::new();
     match key {
-        NodeKey::Variable(_, name) => {
-            if let Some(v) = m.variables.get(name) {
-                out.extend(v.default.iter());
-                for val in &v.validations {
-                    out.push(&val.condition);
-                    out.push(&val.error_message);
-                }
-            }
-        }
+        // A default is a constant and a validation may refer only to its own variable: both
+        // are checked where the variable is resolved, and give no edges.
+        NodeKey::Variable(..) => {}
         NodeKey::Local(_, name) => out.extend(m.locals.get(name).map(|l| &l.expr)),
         NodeKey::Output(_, name) => {
             if let Some(o) = m.outputs.get(name) {
@@ -120,9 +133,15 @@ fn body_expressions<'a>(body: &'a Body, out: &mut Vec<&'a Expr>) {
 }
 
 fn add_reference_edges(g: &mut ConfigGraph, config: &Config, diags: &mut Diagnostics) {
-    let nodes: Vec<_> = g.graph.node_indices().map(|ix| (ix, g.graph[ix].key.clone())).collect();
+    let nodes: Vec<_> = g
+        .graph
+        .node_indices()
+        .map(|ix| (ix, g.graph[ix].key.clone()))
+        .collect();
     for (from, key) in nodes {
-        let Some(m) = config.module(&key.module()) else { continue };
+        let Some(m) = config.module(&key.module()) else {
+            continue;
+        };
         let context = node_context(&key);
         for expr in node_expressions(m, &key) {
             let refs = match references(&expr.expr, &expr.file) {
@@ -154,11 +173,18 @@ fn node_context(key: &NodeKey) -> String {
         NodeKey::Local(..) => "locals".to_string(),
         NodeKey::Output(_, n) => format!("output \"{n}\""),
         NodeKey::Resource(_, r) => {
-            let kind = if r.mode == ResourceMode::Data { "data" } else { "resource" };
+            let kind = if r.mode == ResourceMode::Data {
+                "data"
+            } else {
+                "resource"
+            };
             format!("{kind} \"{}\" \"{}\"", r.type_name, r.name)
         }
         NodeKey::ModuleExpand(c) | NodeKey::ModuleClose(c) => {
-            format!("module \"{}\"", c.0.last().map(String::as_str).unwrap_or(""))
+            format!(
+                "module \"{}\"",
+                c.0.last().map(String::as_str).unwrap_or("")
+            )
         }
         NodeKey::Provider(p) => format!("provider \"{}\"", p.name),
     }
@@ -176,7 +202,9 @@ fn module_description(path: &ModulePath) -> String {
 /// or a diagnostic for an undeclared target.
 fn resolve_reference(m: &Module, r: &Reference) -> Result<Option<NodeKey>, Diagnostic> {
     let p = &m.path;
-    let undeclared = |summary: &str, detail: String| Diagnostic::error(summary, detail).with_subject(r.range.clone());
+    let undeclared = |summary: &str, detail: String| {
+        Diagnostic::error(summary, detail).with_subject(r.range.clone())
+    };
     match &r.subject {
         Referenceable::InputVariable(name) => {
             if m.variables.contains_key(name) {
@@ -222,9 +250,17 @@ fn resolve_reference(m: &Module, r: &Reference) -> Result<Option<NodeKey>, Diagn
             if m.resources.contains_key(res) {
                 Ok(Some(NodeKey::Resource(p.clone(), res.clone())))
             } else {
-                let kind = if res.mode == ResourceMode::Data { "data resource" } else { "managed resource" };
-                let names: Vec<String> =
-                    m.resources.keys().filter(|k| k.mode == res.mode).map(|k| format!("{}.{}", k.type_name, k.name)).collect();
+                let kind = if res.mode == ResourceMode::Data {
+                    "data resource"
+                } else {
+                    "managed resource"
+                };
+                let names: Vec<String> = m
+                    .resources
+                    .keys()
+                    .filter(|k| k.mode == res.mode)
+                    .map(|k| format!("{}.{}", k.type_name, k.name))
+                    .collect();
                 let given = format!("{}.{}", res.type_name, res.name);
                 Err(undeclared(
                     "Reference to undeclared resource",
@@ -250,7 +286,11 @@ fn resolve_reference(m: &Module, r: &Reference) -> Result<Option<NodeKey>, Diagn
 /// the call's expansion; the call's close waits for the child's outputs. Depending on the
 /// immediate module's expansion is enough: that one depends on its parent's, transitively.
 fn add_module_edges(g: &mut ConfigGraph) {
-    let nodes: Vec<_> = g.graph.node_indices().map(|ix| (ix, g.graph[ix].key.clone())).collect();
+    let nodes: Vec<_> = g
+        .graph
+        .node_indices()
+        .map(|ix| (ix, g.graph[ix].key.clone()))
+        .collect();
     for (ix, key) in nodes {
         match &key {
             NodeKey::ModuleClose(child) => {
@@ -286,8 +326,15 @@ fn add_provider_edges(g: &mut ConfigGraph, config: &Config, m: &Module, diags: &
         let mut found = None;
         let mut path = m.path.clone();
         loop {
-            if config.module(&path).is_some_and(|pm| pm.providers.contains_key(&(name.clone(), alias.clone()))) {
-                found = Some(ProviderConfigAddr { module: path.clone(), name: name.clone(), alias: alias.clone() });
+            if config
+                .module(&path)
+                .is_some_and(|pm| pm.providers.contains_key(&(name.clone(), alias.clone())))
+            {
+                found = Some(ProviderConfigAddr {
+                    module: path.clone(),
+                    name: name.clone(),
+                    alias: alias.clone(),
+                });
                 break;
             }
             if path.0.pop().is_none() {
@@ -296,7 +343,11 @@ fn add_provider_edges(g: &mut ConfigGraph, config: &Config, m: &Module, diags: &
         }
         let addr = match (found, &alias) {
             (Some(a), _) => a,
-            (None, None) => ProviderConfigAddr { module: ModulePath::root(), name: name.clone(), alias: None },
+            (None, None) => ProviderConfigAddr {
+                module: ModulePath::root(),
+                name: name.clone(),
+                alias: None,
+            },
             (None, Some(a)) => {
                 let range = r.provider.as_ref().map(|p| p.range.clone());
                 diags.push(
@@ -309,7 +360,9 @@ fn add_provider_edges(g: &mut ConfigGraph, config: &Config, m: &Module, diags: &
                 continue;
             }
         };
-        let from = g.node(&NodeKey::Resource(m.path.clone(), r.addr.clone())).expect("declared");
+        let from = g
+            .node(&NodeKey::Resource(m.path.clone(), r.addr.clone()))
+            .expect("declared");
         let to = g.add_node(NodeKey::Provider(addr), None);
         g.add_edge(from, to);
     }
@@ -331,7 +384,10 @@ pub fn check_cycles(g: &ConfigGraph) -> Diagnostics {
         let mut members: Vec<_> = scc.iter().map(|&ix| &g.graph[ix]).collect();
         members.sort_by(|a, b| a.key.cmp(&b.key));
         let names: Vec<String> = members.iter().map(|n| n.key.to_string()).collect();
-        let mut detail = format!("The following objects depend on each other: {}.\n", names.join(", "));
+        let mut detail = format!(
+            "The following objects depend on each other: {}.\n",
+            names.join(", ")
+        );
         for n in &members {
             match &n.decl_range {
                 Some(r) => detail.push_str(&format!("\n  {} (declared at {r})", n.key)),

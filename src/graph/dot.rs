@@ -4,15 +4,16 @@ use std::fmt::Write;
 
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 
-use super::walk::Expansion;
 use super::{ConfigGraph, NodeKey};
-use crate::addrs::{AbsResource, ModuleInstance};
+use crate::addrs::{AbsResource, AbsResourceInstance, ModuleInstance};
 
-/// Renders the configuration graph, and, when given, the resource instances each resource
-/// expanded into (each instance points at its resource's expansion node). Node and edge order
-/// is sorted, so the output is stable.
-pub fn render_dot(g: &ConfigGraph, expansion: Option<&Expansion>) -> String {
-    let mut out = String::from("digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n");
+/// Renders the configuration graph and the resource instances each resource expanded into
+/// (each instance points at its resource's expansion node). Node and edge order is sorted, so
+/// the output is stable.
+pub fn render_dot(g: &ConfigGraph, instances: &[AbsResourceInstance]) -> String {
+    let mut out = String::from(
+        "digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n",
+    );
     let mut nodes: Vec<(String, &'static str)> = g
         .graph
         .node_weights()
@@ -29,24 +30,35 @@ pub fn render_dot(g: &ConfigGraph, expansion: Option<&Expansion>) -> String {
     let mut edges: Vec<(String, String)> = g
         .graph
         .edge_references()
-        .map(|e| (g.graph[e.source()].key.to_string(), g.graph[e.target()].key.to_string()))
+        .map(|e| {
+            (
+                g.graph[e.source()].key.to_string(),
+                g.graph[e.target()].key.to_string(),
+            )
+        })
         .collect();
-    if let Some(exp) = expansion {
-        for inst in &exp.instances {
-            let name = inst.addr.to_string();
-            let res = &inst.addr.resource;
-            let parent = expand_node_name(res);
-            nodes.push((name.clone(), "box"));
-            edges.push((name, parent));
-        }
+    for inst in instances {
+        let name = inst.to_string();
+        nodes.push((name.clone(), "box"));
+        edges.push((name, expand_node_name(&inst.resource)));
     }
     nodes.sort();
     edges.sort();
     for (name, shape) in &nodes {
-        let _ = writeln!(out, "    \"[root] {}\" [label = \"{}\", shape = \"{shape}\"]", escape(name), escape(name));
+        let _ = writeln!(
+            out,
+            "    \"[root] {}\" [label = \"{}\", shape = \"{shape}\"]",
+            escape(name),
+            escape(name)
+        );
     }
     for (from, to) in &edges {
-        let _ = writeln!(out, "    \"[root] {}\" -> \"[root] {}\"", escape(from), escape(to));
+        let _ = writeln!(
+            out,
+            "    \"[root] {}\" -> \"[root] {}\"",
+            escape(from),
+            escape(to)
+        );
     }
     out.push_str("  }\n}\n");
     out

@@ -40,7 +40,10 @@ impl NodeKey {
     /// The module the node's expressions are evaluated in.
     pub fn module(&self) -> ModulePath {
         match self {
-            NodeKey::Variable(m, _) | NodeKey::Local(m, _) | NodeKey::Output(m, _) | NodeKey::Resource(m, _) => m.clone(),
+            NodeKey::Variable(m, _)
+            | NodeKey::Local(m, _)
+            | NodeKey::Output(m, _)
+            | NodeKey::Resource(m, _) => m.clone(),
             NodeKey::ModuleExpand(child) | NodeKey::ModuleClose(child) => {
                 ModulePath(child.0[..child.0.len().saturating_sub(1)].to_vec())
             }
@@ -101,7 +104,10 @@ impl ConfigGraph {
         if let Some(&ix) = self.index.get(&key) {
             return ix;
         }
-        let ix = self.graph.add_node(Node { key: key.clone(), decl_range });
+        let ix = self.graph.add_node(Node {
+            key: key.clone(),
+            decl_range,
+        });
         self.index.insert(key, ix);
         ix
     }
@@ -125,7 +131,10 @@ impl ConfigGraph {
         let mut pending: HashMap<NodeIndex, usize> = HashMap::new();
         let mut ready = BinaryHeap::new();
         for ix in self.graph.node_indices() {
-            let deps = self.graph.neighbors_directed(ix, petgraph::Direction::Outgoing).count();
+            let deps = self
+                .graph
+                .neighbors_directed(ix, petgraph::Direction::Outgoing)
+                .count();
             if deps == 0 {
                 ready.push(Reverse((self.graph[ix].key.clone(), ix)));
             } else {
@@ -135,7 +144,10 @@ impl ConfigGraph {
         let mut order = Vec::with_capacity(self.graph.node_count());
         while let Some(Reverse((_, ix))) = ready.pop() {
             order.push(ix);
-            for dependent in self.graph.neighbors_directed(ix, petgraph::Direction::Incoming) {
+            for dependent in self
+                .graph
+                .neighbors_directed(ix, petgraph::Direction::Incoming)
+            {
                 if let Some(n) = pending.get_mut(&dependent) {
                     *n -= 1;
                     if *n == 0 {

@@ -7,23 +7,21 @@
 //! the store and names the node's module instance and repetition (`count.index`, `each.*`), so
 //! nothing is cloned per node but the values actually referenced.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use petgraph::Direction;
-
-use super::body::{conversion_message, eval_body, path_range};
+use super::body::{conversion_message, eval_body, eval_body_hinting, path_range};
 use super::{ConfigGraph, NodeKey};
 use crate::addrs::{
-    AbsResource, AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, PathAttr, Referenceable, Resource,
-    ResourceMode,
+    AbsResource, AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, PathAttr,
+    ProviderConfigAddr, Referenceable, Resource, ResourceMode,
 };
-use crate::config::{variables, Config, Expr, Module};
+use crate::config::{variables, Body, Config, Expr, Module, RESOURCE_META_ATTRS};
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, SourceRange};
 use crate::lang::{eval_expr, EvalScope, FuncContext, Type, Value, ValueKind};
 use crate::providers::schema::Schema;
-use crate::providers::{self, provider_for_type, Provider};
+use crate::providers::{self, provider_for_type, PlanRequest, Provider};
 
 /// The providers a walk can use, by name, with their schemas.
 pub struct ProviderSet {
@@ -46,7 +44,10 @@ impl ProviderSet {
 
     /// The provider serving a resource type, and the type's schema; or a diagnostic (without
     /// subject) saying why there is none.
-    pub fn resource_schema(&self, r: &Resource) -> Result<(&Arc<dyn Provider>, &Schema), Diagnostic> {
+    pub fn resource_schema(
+        &self,
+        r: &Resource,
+    ) -> Result<(&Arc<dyn Provider>, &Schema), Diagnostic> {
         let provider_name = provider_for_type(&r.type_name);
         let Some(p) = self.providers.get(provider_name) else {
             return Err(Diagnostic::error(
@@ -72,17 +73,59 @@ pub trait InstanceValues {
         &mut self,
         addr: &AbsResourceInstance,
         config: &Value,
+        provider: &dyn Provider,
         schema: &Schema,
     ) -> Result<Value, Diagnostics>;
 }
 
-/// For validation and `graph`: an instance's value is its configuration, with computed
-/// attributes unknown.
+/// For validation: an instance's value is its configuration, with computed attributes unknown.
 pub struct ConfigOnly;
 
 impl InstanceValues for ConfigOnly {
-    fn instance_value(&mut self, _: &AbsResourceInstance, config: &Value, schema: &Schema) -> Result<Value, Diagnostics> {
+    fn instance_value(
+        &mut self,
+        _: &AbsResourceInstance,
+        config: &Value,
+        _: &dyn Provider,
+        schema: &Schema,
+    ) -> Result<Value, Diagnostics> {
         Ok(schema.proposed_new(None, config))
+    }
+}
+
+/// For `graph`: every instance's value is what its provider plans for creating it, so values
+/// the provider can tell before apply (`flinkform_data.output`) flow on. Records every
+/// instance with its configuration and value.
+#[derive(Default)]
+pub struct PlannedCreate {
+    pub instances: Vec<InstanceResult>,
+}
+
+impl InstanceValues for PlannedCreate {
+    fn instance_value(
+        &mut self,
+        addr: &AbsResourceInstance,
+        config: &Value,
+        provider: &dyn Provider,
+        schema: &Schema,
+    ) -> Result<Value, Diagnostics> {
+        let proposed = schema.proposed_new(None, config);
+        let req = PlanRequest {
+            type_name: &addr.resource.resource.type_name,
+            prior_state: None,
+            proposed_new_state: Some(&proposed),
+            config: Some(config),
+        };
+        let value = match provider.plan_resource_change(req) {
+            Ok(resp) => resp.planned_state.unwrap_or(proposed),
+            Err(e) => return Err(e.to_diagnostic().with_address(addr.to_string()).into()),
+        };
+        self.instances.push(InstanceResult {
+            addr: addr.clone(),
+            config: config.clone(),
+            value: value.clone(),
+        });
+        Ok(value)
     }
 }
 
@@ -101,7 +144,7 @@ pub struct WalkInput<'a> {
     pub validate_only: bool,
 }
 
-/// One resource instance found by the walk.
+/// One resource instance found by a walk, as a hook records it.
 #[derive(Debug, Clone)]
 pub struct InstanceResult {
     pub addr: AbsResourceInstance,
@@ -114,8 +157,6 @@ pub struct InstanceResult {
 /// The result of a walk.
 #[derive(Debug, Default)]
 pub struct Expansion {
-    /// Every resource instance, in the order the walk evaluated them.
-    pub instances: Vec<InstanceResult>,
     /// Root module outputs.
     pub root_outputs: BTreeMap<String, Value>,
     /// The instances of every module path.
@@ -137,7 +178,10 @@ enum Collection {
 enum Repetition {
     None,
     Count(i64),
-    Each { key: String, value: Value },
+    Each {
+        key: String,
+        value: Value,
+    },
     /// Under an unknown `count`/`for_each`: `count.index` and `each.*` are unknown.
     Unknown,
 }
@@ -178,7 +222,9 @@ struct Scope<'a> {
 
 impl EvalScope for Scope<'_> {
     fn get(&self, subject: &Referenceable, range: &SourceRange) -> Result<Value, Diagnostic> {
-        let err = |summary: &str, detail: String| Diagnostic::error(summary, detail).with_subject(range.clone());
+        let err = |summary: &str, detail: String| {
+            Diagnostic::error(summary, detail).with_subject(range.clone())
+        };
         // Declared but not evaluated means an earlier error: unknown keeps errors from cascading.
         let missing = || Value::unknown(Type::Dynamic);
         match subject {
@@ -243,11 +289,20 @@ impl EvalScope for Scope<'_> {
         self.func
     }
 
-    fn get_element(&self, subject: &Referenceable, key: &Value, _: &SourceRange) -> Option<Result<Value, Diagnostic>> {
-        let Referenceable::Resource(r) = subject else { return None };
+    fn get_element(
+        &self,
+        subject: &Referenceable,
+        key: &Value,
+        _: &SourceRange,
+    ) -> Option<Result<Value, Diagnostic>> {
+        let Referenceable::Resource(r) = subject else {
+            return None;
+        };
         let rv = self.values.resources.get(r)?;
         let key = match (rv.collection?, key.kind()) {
-            (Collection::Count, ValueKind::Number(n)) if n.fract() == 0.0 => InstanceKey::Int(*n as i64),
+            (Collection::Count, ValueKind::Number(n)) if n.fract() == 0.0 => {
+                InstanceKey::Int(*n as i64)
+            }
             (Collection::ForEach, ValueKind::String(s)) => InstanceKey::Str(s.clone()),
             _ => return None,
         };
@@ -271,9 +326,11 @@ fn display_dir(dir: &Path, cwd: &Path) -> String {
 fn resource_value(rv: &ResourceValues) -> Value {
     match rv.collection {
         None | Some(Collection::Unknown) => Value::unknown(Type::Dynamic),
-        Some(Collection::Single) => {
-            rv.instances.get(&InstanceKey::None).cloned().unwrap_or_else(|| Value::unknown(Type::Dynamic))
-        }
+        Some(Collection::Single) => rv
+            .instances
+            .get(&InstanceKey::None)
+            .cloned()
+            .unwrap_or_else(|| Value::unknown(Type::Dynamic)),
         Some(Collection::Count) => Value::tuple(rv.instances.values().cloned().collect()),
         Some(Collection::ForEach) => Value::object(
             rv.instances
@@ -304,21 +361,14 @@ pub fn walk(input: &WalkInput<'_>, hook: &mut dyn InstanceValues) -> (Expansion,
         out: Expansion::default(),
         diags: Diagnostics::new(),
     };
-    w.modules.insert(ModuleInstance::root(), ModuleValues::default());
-    w.instances_of.insert(ModulePath::root(), vec![ModuleInstance::root()]);
-    let g = &input.graph.graph;
-    let mut failed = HashSet::new();
+    w.modules
+        .insert(ModuleInstance::root(), ModuleValues::default());
+    w.instances_of
+        .insert(ModulePath::root(), vec![ModuleInstance::root()]);
+    // Every node is visited even after errors: a value that failed to evaluate reads as
+    // unknown in its dependents, so one walk reports every independent problem.
     for ix in input.graph.dependency_order() {
-        if g.neighbors_directed(ix, Direction::Outgoing).any(|dep| failed.contains(&dep)) {
-            failed.insert(ix);
-            continue;
-        }
-        let key = &g[ix].key;
-        let before = w.diags.len();
-        w.visit(key, hook);
-        if w.diags.iter().skip(before).any(|d| d.is_error()) {
-            failed.insert(ix);
-        }
+        w.visit(&input.graph.graph[ix].key, hook);
     }
     let mut out = w.out;
     out.module_instances = w.instances_of.into_iter().collect();
@@ -331,14 +381,17 @@ pub fn walk(input: &WalkInput<'_>, hook: &mut dyn InstanceValues) -> (Expansion,
 impl Walker<'_> {
     fn visit(&mut self, key: &NodeKey, hook: &mut dyn InstanceValues) {
         let path = key.module();
-        let Some(module) = self.input.config.module(&path) else { return };
+        let Some(module) = self.input.config.module(&path) else {
+            return;
+        };
         let instances = self.instances_of.get(&path).cloned().unwrap_or_default();
         for mi in &instances {
             match key {
                 NodeKey::Variable(_, name) => self.visit_variable(module, mi, name),
                 NodeKey::Local(_, name) => {
                     if let Some(l) = module.locals.get(name) {
-                        if let Some(v) = self.eval(module, mi, &Repetition::None, &l.expr, "locals") {
+                        if let Some(v) = self.eval(module, mi, &Repetition::None, &l.expr, "locals")
+                        {
                             self.values_mut(mi).locals.insert(name.clone(), v);
                         }
                     }
@@ -347,46 +400,100 @@ impl Walker<'_> {
                 NodeKey::Resource(_, r) => self.visit_resource(module, mi, r, hook),
                 NodeKey::ModuleExpand(child) => self.visit_module_expand(module, mi, child),
                 NodeKey::ModuleClose(child) => self.visit_module_close(mi, child),
-                NodeKey::Provider(p) => {
-                    if let Some(pc) = module.providers.get(&(p.name.clone(), p.alias.clone())) {
-                        let Some(provider) = self.input.providers.get(&p.name) else {
-                            self.diags.push(
-                                Diagnostic::error(
-                                    "Unknown provider",
-                                    format!("There is no provider named \"{}\" in this build of flinkform.", p.name),
-                                )
-                                .with_subject(pc.decl_range.clone()),
-                            );
-                            continue;
-                        };
-                        let schema = &provider.schema().provider;
-                        let ctx = format!("provider \"{}\"", p.name);
-                        let values = self.values(mi);
-                        let scope = self.scope(module, values, &Repetition::None);
-                        if let Err(d) = eval_body(&pc.body, schema, &scope, &pc.decl_range) {
-                            self.diags.extend(d.in_context(&ctx));
-                        }
-                    }
-                }
+                NodeKey::Provider(p) => self.visit_provider(module, mi, p),
             }
+        }
+    }
+
+    /// Evaluates a provider configuration (an implied one is an empty body) and, unless only
+    /// validating, configures the provider with it.
+    fn visit_provider(&mut self, module: &Module, mi: &ModuleInstance, p: &ProviderConfigAddr) {
+        let Some(provider) = self.input.providers.get(&p.name).cloned() else {
+            let decl = module
+                .providers
+                .get(&(p.name.clone(), p.alias.clone()))
+                .map(|pc| pc.decl_range.clone());
+            self.diags.push(
+                Diagnostic::error(
+                    "Unknown provider",
+                    format!(
+                        "There is no provider named \"{}\" in this build of flinkform.",
+                        p.name
+                    ),
+                )
+                .with_subject_opt(decl),
+            );
+            return;
+        };
+        let empty = Body::default();
+        let (body, decl) = match module.providers.get(&(p.name.clone(), p.alias.clone())) {
+            Some(pc) => (&pc.body, Some(pc.decl_range.clone())),
+            None => (&empty, None),
+        };
+        let ctx = format!("provider \"{}\"", p.name);
+        let result = {
+            let values = self.values(mi);
+            let scope = self.scope(module, values, &Repetition::None);
+            eval_body(body, &provider.schema().provider, &scope, decl.as_ref())
+        };
+        let config = match result {
+            Ok(c) => c,
+            Err(d) => {
+                self.diags.extend(d.in_context(&ctx));
+                return;
+            }
+        };
+        for e in provider.validate_provider_config(&config) {
+            self.diags.push(
+                e.to_diagnostic()
+                    .with_subject_opt(decl.clone())
+                    .with_context(ctx.clone()),
+            );
+        }
+        if self.input.validate_only {
+            return;
+        }
+        if let Err(e) = block_on(provider.configure(&config)) {
+            self.diags
+                .push(e.to_diagnostic().with_subject_opt(decl).with_context(ctx));
         }
     }
 
     fn values(&self, mi: &ModuleInstance) -> &ModuleValues {
         static EMPTY: std::sync::OnceLock<ModuleValues> = std::sync::OnceLock::new();
-        self.modules.get(mi).unwrap_or_else(|| EMPTY.get_or_init(ModuleValues::default))
+        self.modules
+            .get(mi)
+            .unwrap_or_else(|| EMPTY.get_or_init(ModuleValues::default))
     }
 
     fn values_mut(&mut self, mi: &ModuleInstance) -> &mut ModuleValues {
         self.modules.entry(mi.clone()).or_default()
     }
 
-    fn scope<'s>(&'s self, module: &'s Module, values: &'s ModuleValues, rep: &'s Repetition) -> Scope<'s> {
-        Scope { values, module, rep, func: &self.input.func, cwd: &self.input.cwd }
+    fn scope<'s>(
+        &'s self,
+        module: &'s Module,
+        values: &'s ModuleValues,
+        rep: &'s Repetition,
+    ) -> Scope<'s> {
+        Scope {
+            values,
+            module,
+            rep,
+            func: &self.input.func,
+            cwd: &self.input.cwd,
+        }
     }
 
     /// Evaluates one expression in a module instance, recording diagnostics under `context`.
-    fn eval(&mut self, module: &Module, mi: &ModuleInstance, rep: &Repetition, expr: &Expr, context: &str) -> Option<Value> {
+    fn eval(
+        &mut self,
+        module: &Module,
+        mi: &ModuleInstance,
+        rep: &Repetition,
+        expr: &Expr,
+        context: &str,
+    ) -> Option<Value> {
         let result = {
             let values = self.values(mi);
             let scope = self.scope(module, values, rep);
@@ -402,15 +509,27 @@ impl Walker<'_> {
     }
 
     fn visit_variable(&mut self, module: &Module, mi: &ModuleInstance, name: &str) {
-        let Some(var) = module.variables.get(name) else { return };
+        let Some(var) = module.variables.get(name) else {
+            return;
+        };
         let value = if mi.is_root() {
-            self.input.root_variables.get(name).cloned().unwrap_or_else(|| Value::unknown(Type::Dynamic))
+            self.input
+                .root_variables
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Value::unknown(Type::Dynamic))
         } else {
             let given = self.values_mut(mi).inputs.remove(name);
             let raw = match given {
                 Some((v, _)) => v,
                 None => match &var.default {
-                    Some(d) => match self.eval(module, mi, &Repetition::None, d, &format!("variable \"{name}\"")) {
+                    Some(d) => match self.eval(
+                        module,
+                        mi,
+                        &Repetition::None,
+                        d,
+                        &format!("variable \"{name}\""),
+                    ) {
                         Some(v) => v,
                         None => return,
                     },
@@ -448,9 +567,13 @@ impl Walker<'_> {
     }
 
     fn visit_output(&mut self, module: &Module, mi: &ModuleInstance, name: &str) {
-        let Some(o) = module.outputs.get(name) else { return };
+        let Some(o) = module.outputs.get(name) else {
+            return;
+        };
         let ctx = format!("output \"{name}\"");
-        let Some(v) = self.eval(module, mi, &Repetition::None, &o.value, &ctx) else { return };
+        let Some(v) = self.eval(module, mi, &Repetition::None, &o.value, &ctx) else {
+            return;
+        };
         if v.contains_sensitive() && !o.sensitive {
             self.diags.push(
                 Diagnostic::error(
@@ -466,28 +589,52 @@ impl Walker<'_> {
         self.values_mut(mi).outputs.insert(name.to_string(), v);
     }
 
-    fn visit_resource(&mut self, module: &Module, mi: &ModuleInstance, r: &Resource, hook: &mut dyn InstanceValues) {
-        let Some(rc) = module.resources.get(r) else { return };
-        let kind = if r.mode == ResourceMode::Data { "data" } else { "resource" };
+    fn visit_resource(
+        &mut self,
+        module: &Module,
+        mi: &ModuleInstance,
+        r: &Resource,
+        hook: &mut dyn InstanceValues,
+    ) {
+        let Some(rc) = module.resources.get(r) else {
+            return;
+        };
+        let kind = if r.mode == ResourceMode::Data {
+            "data"
+        } else {
+            "resource"
+        };
         let ctx = format!("{kind} \"{}\" \"{}\"", r.type_name, r.name);
         let (provider, schema) = match self.input.providers.resource_schema(r) {
             Ok(found) => found,
             Err(d) => {
-                self.diags.push(d.with_subject(rc.decl_range.clone()).with_context(ctx));
+                self.diags
+                    .push(d.with_subject(rc.decl_range.clone()).with_context(ctx));
                 return;
             }
         };
-        let Some((collection, reps)) = self.repetitions(module, mi, rc.count.as_ref(), rc.for_each.as_ref(), &ctx) else {
+        let Some((collection, reps)) =
+            self.repetitions(module, mi, rc.count.as_ref(), rc.for_each.as_ref(), &ctx)
+        else {
             return;
         };
-        let abs = AbsResource { module: mi.clone(), resource: r.clone() };
+        let abs = AbsResource {
+            module: mi.clone(),
+            resource: r.clone(),
+        };
         let mut instances = BTreeMap::new();
         for (key, rep) in reps {
             let addr = abs.instance(key.clone());
             let result = {
                 let values = self.values(mi);
                 let scope = self.scope(module, values, &rep);
-                eval_body(&rc.body, schema, &scope, &rc.decl_range)
+                eval_body_hinting(
+                    &rc.body,
+                    schema,
+                    &scope,
+                    Some(&rc.decl_range),
+                    RESOURCE_META_ATTRS,
+                )
             };
             let config = match result {
                 Ok(c) => c,
@@ -497,23 +644,34 @@ impl Walker<'_> {
                 }
             };
             for e in provider.validate_resource_config(&r.type_name, &config) {
-                let subject = e.attribute_path().and_then(|p| path_range(&rc.body, p)).unwrap_or_else(|| rc.decl_range.clone());
-                self.diags.push(e.to_diagnostic().with_subject(subject).with_context(ctx.clone()).with_address(addr.to_string()));
+                let subject = e
+                    .attribute_path()
+                    .and_then(|p| path_range(&rc.body, p))
+                    .unwrap_or_else(|| rc.decl_range.clone());
+                self.diags.push(
+                    e.to_diagnostic()
+                        .with_subject(subject)
+                        .with_context(ctx.clone())
+                        .with_address(addr.to_string()),
+                );
             }
             if collection == Collection::Unknown {
                 continue;
             }
-            match hook.instance_value(&addr, &config, schema) {
+            match hook.instance_value(&addr, &config, provider.as_ref(), schema) {
                 Ok(value) => {
-                    instances.insert(key, value.clone());
-                    self.out.instances.push(InstanceResult { addr, config, value });
+                    instances.insert(key, value);
                 }
                 Err(d) => self.diags.extend(d.in_context(&ctx)),
             }
         }
-        self.values_mut(mi)
-            .resources
-            .insert(r.clone(), ResourceValues { collection: Some(collection), instances });
+        self.values_mut(mi).resources.insert(
+            r.clone(),
+            ResourceValues {
+                collection: Some(collection),
+                instances,
+            },
+        );
     }
 
     /// Evaluates `count` / `for_each` into the instance keys and their repetition data.
@@ -528,10 +686,15 @@ impl Walker<'_> {
         if let Some(expr) = count {
             let v = self.eval(module, mi, &Repetition::None, expr, ctx)?;
             let bad = |detail: &str| {
-                Diagnostic::error("Invalid count argument", detail.to_string()).with_subject(expr.range()).with_context(ctx)
+                Diagnostic::error("Invalid count argument", detail.to_string())
+                    .with_subject(expr.range())
+                    .with_context(ctx)
             };
             if !v.is_known() && self.input.validate_only {
-                return Some((Collection::Unknown, vec![(InstanceKey::None, Repetition::Unknown)]));
+                return Some((
+                    Collection::Unknown,
+                    vec![(InstanceKey::None, Repetition::Unknown)],
+                ));
             }
             if !v.is_known() {
                 self.diags.push(bad("The \"count\" value depends on resource attributes that cannot be determined until apply, so flinkform cannot predict how many instances will be created. To work around this, use the --target argument to first apply only the resources that the count depends on."));
@@ -541,7 +704,10 @@ impl Walker<'_> {
                 self.diags.push(bad("Sensitive values, or values derived from sensitive values, cannot be used as count arguments. If used, the sensitive value could be exposed as a resource instance key."));
                 return None;
             }
-            let n = match crate::lang::convert::convert(v, &Type::Number).ok().and_then(|v| v.as_number()) {
+            let n = match crate::lang::convert::convert(v, &Type::Number)
+                .ok()
+                .and_then(|v| v.as_number())
+            {
                 Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 1_000_000.0 => n as i64,
                 Some(n) if n < 0.0 => {
                     self.diags.push(bad("The given \"count\" argument value is unsuitable: must be greater than or equal to zero."));
@@ -552,21 +718,33 @@ impl Walker<'_> {
                     return None;
                 }
             };
-            return Some((Collection::Count, (0..n).map(|i| (InstanceKey::Int(i), Repetition::Count(i))).collect()));
+            return Some((
+                Collection::Count,
+                (0..n)
+                    .map(|i| (InstanceKey::Int(i), Repetition::Count(i)))
+                    .collect(),
+            ));
         }
         if let Some(expr) = for_each {
             let v = self.eval(module, mi, &Repetition::None, expr, ctx)?;
             let bad = |detail: String| {
-                Diagnostic::error("Invalid for_each argument", detail).with_subject(expr.range()).with_context(ctx)
+                Diagnostic::error("Invalid for_each argument", detail)
+                    .with_subject(expr.range())
+                    .with_context(ctx)
             };
             if v.is_null() {
                 self.diags.push(bad("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into()));
                 return None;
             }
             if !v.is_wholly_known() && self.input.validate_only {
-                return Some((Collection::Unknown, vec![(InstanceKey::None, Repetition::Unknown)]));
+                return Some((
+                    Collection::Unknown,
+                    vec![(InstanceKey::None, Repetition::Unknown)],
+                ));
             }
-            if !v.is_wholly_known() && !matches!(v.kind(), ValueKind::Map(_) | ValueKind::Object(_)) || !v.is_known() {
+            if !v.is_wholly_known() && !matches!(v.kind(), ValueKind::Map(_) | ValueKind::Object(_))
+                || !v.is_known()
+            {
                 self.diags.push(bad("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so flinkform cannot determine the full set of keys that will identify the instances of this resource.\n\nWhen working with unknown values in for_each, it's better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results.".into()));
                 return None;
             }
@@ -577,7 +755,15 @@ impl Walker<'_> {
             let reps = match v.kind() {
                 ValueKind::Map(m) | ValueKind::Object(m) => m
                     .iter()
-                    .map(|(k, val)| (InstanceKey::Str(k.clone()), Repetition::Each { key: k.clone(), value: val.clone() }))
+                    .map(|(k, val)| {
+                        (
+                            InstanceKey::Str(k.clone()),
+                            Repetition::Each {
+                                key: k.clone(),
+                                value: val.clone(),
+                            },
+                        )
+                    })
                     .collect(),
                 ValueKind::Set(elems) => {
                     let mut reps = Vec::with_capacity(elems.len());
@@ -585,7 +771,10 @@ impl Walker<'_> {
                         match e.as_str() {
                             Some(s) if !e.is_sensitive() => reps.push((
                                 InstanceKey::Str(s.to_string()),
-                                Repetition::Each { key: s.to_string(), value: e.clone() },
+                                Repetition::Each {
+                                    key: s.to_string(),
+                                    value: e.clone(),
+                                },
                             )),
                             _ if e.is_null() => {
                                 self.diags.push(bad("The given \"for_each\" argument value is unsuitable: \"for_each\" sets must not contain null values.".into()));
@@ -606,42 +795,36 @@ impl Walker<'_> {
             };
             return Some((Collection::ForEach, reps));
         }
-        Some((Collection::Single, vec![(InstanceKey::None, Repetition::None)]))
+        Some((
+            Collection::Single,
+            vec![(InstanceKey::None, Repetition::None)],
+        ))
     }
 
-    fn visit_module_expand(&mut self, module: &Module, mi: &ModuleInstance, child_path: &ModulePath) {
-        let Some(name) = child_path.0.last() else { return };
-        let Some(call) = module.module_calls.get(name) else { return };
-        let Some(child) = module.children.get(name) else { return };
+    fn visit_module_expand(
+        &mut self,
+        module: &Module,
+        mi: &ModuleInstance,
+        child_path: &ModulePath,
+    ) {
+        let Some(name) = child_path.0.last() else {
+            return;
+        };
+        let Some(call) = module.module_calls.get(name) else {
+            return;
+        };
+        let Some(child) = module.children.get(name) else {
+            return;
+        };
+        // Inputs are checked against the child's variables when the configuration is loaded.
         let ctx = format!("module \"{name}\"");
-        for (input, attr) in &call.inputs {
-            if !child.variables.contains_key(input) {
-                self.diags.push(
-                    Diagnostic::error(
-                        "Unsupported argument",
-                        format!(
-                            "An argument named \"{input}\" is not expected here.{}",
-                            did_you_mean(input, child.variables.keys().map(String::as_str))
-                        ),
-                    )
-                    .with_subject(attr.name_range.clone())
-                    .with_context(ctx.clone()),
-                );
-            }
-        }
-        for var in child.variables.values() {
-            if var.default.is_none() && !call.inputs.contains_key(&var.name) {
-                self.diags.push(
-                    Diagnostic::error(
-                        "Missing required argument",
-                        format!("The argument \"{}\" is required, but no definition was found.", var.name),
-                    )
-                    .with_subject(call.decl_range.clone())
-                    .with_context(ctx.clone()),
-                );
-            }
-        }
-        let Some((collection, reps)) = self.repetitions(module, mi, call.count.as_ref(), call.for_each.as_ref(), &ctx) else {
+        let Some((collection, reps)) = self.repetitions(
+            module,
+            mi,
+            call.count.as_ref(),
+            call.for_each.as_ref(),
+            &ctx,
+        ) else {
             return;
         };
         let mut children = Vec::with_capacity(reps.len());
@@ -657,27 +840,51 @@ impl Walker<'_> {
                 }
             }
             self.values_mut(&child_mi).inputs = inputs;
-            self.instances_of.entry(child_path.clone()).or_default().push(child_mi.clone());
+            self.instances_of
+                .entry(child_path.clone())
+                .or_default()
+                .push(child_mi.clone());
             children.push((key, child_mi));
         }
-        self.values_mut(mi).calls.insert(name.clone(), CallExpansion { collection, children });
+        self.values_mut(mi).calls.insert(
+            name.clone(),
+            CallExpansion {
+                collection,
+                children,
+            },
+        );
     }
 
     fn visit_module_close(&mut self, mi: &ModuleInstance, child_path: &ModulePath) {
-        let Some(name) = child_path.0.last() else { return };
-        let Some(call) = self.values(mi).calls.get(name) else { return };
+        let Some(name) = child_path.0.last() else {
+            return;
+        };
+        let Some(call) = self.values(mi).calls.get(name) else {
+            return;
+        };
         let object_of = |child: &ModuleInstance| {
             Value::object(
                 self.modules
                     .get(child)
-                    .map(|mv| mv.outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .map(|mv| {
+                        mv.outputs
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             )
         };
         let value = match call.collection {
             Collection::Unknown => Value::unknown(Type::Dynamic),
-            Collection::Single => call.children.first().map(|(_, c)| object_of(c)).unwrap_or_else(Value::empty_object),
-            Collection::Count => Value::tuple(call.children.iter().map(|(_, c)| object_of(c)).collect()),
+            Collection::Single => call
+                .children
+                .first()
+                .map(|(_, c)| object_of(c))
+                .unwrap_or_else(Value::empty_object),
+            Collection::Count => {
+                Value::tuple(call.children.iter().map(|(_, c)| object_of(c)).collect())
+            }
             Collection::ForEach => Value::object(
                 call.children
                     .iter()
@@ -689,5 +896,18 @@ impl Walker<'_> {
             ),
         };
         self.values_mut(mi).call_outputs.insert(name.clone(), value);
+    }
+}
+
+/// Runs a provider future to completion from the (synchronous) walk: on the current tokio
+/// runtime when there is one, else on a small runtime of its own.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => tokio::task::block_in_place(|| handle.block_on(fut)),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for provider calls")
+            .block_on(fut),
     }
 }

@@ -45,7 +45,10 @@ pub enum ValueKind {
 
 impl From<ValueKind> for Value {
     fn from(kind: ValueKind) -> Self {
-        Value { kind, sensitive: false }
+        Value {
+            kind,
+            sensitive: false,
+        }
     }
 }
 
@@ -138,7 +141,13 @@ impl Value {
             ValueKind::Object(m) => ValueKind::Object(unmark_map(m, &mut any)),
             other => other,
         };
-        (Value { kind, sensitive: false }, any)
+        (
+            Value {
+                kind,
+                sensitive: false,
+            },
+            any,
+        )
     }
 
     // ---- knowledge ----
@@ -214,7 +223,9 @@ impl Value {
             ValueKind::String(_) => Type::String,
             ValueKind::List(v) => Type::list(v.first().map(Value::ty).unwrap_or(Type::Dynamic)),
             ValueKind::Set(v) => Type::set(v.first().map(Value::ty).unwrap_or(Type::Dynamic)),
-            ValueKind::Map(m) => Type::map(m.values().next().map(Value::ty).unwrap_or(Type::Dynamic)),
+            ValueKind::Map(m) => {
+                Type::map(m.values().next().map(Value::ty).unwrap_or(Type::Dynamic))
+            }
             ValueKind::Tuple(v) => Type::Tuple(v.iter().map(Value::ty).collect()),
             ValueKind::Object(m) => {
                 Type::Object(m.iter().map(|(k, v)| (k.clone(), v.ty())).collect())
@@ -244,9 +255,13 @@ impl Value {
                 ValueKind::List(x) | ValueKind::Tuple(x) | ValueKind::Set(x),
                 ValueKind::List(y) | ValueKind::Tuple(y) | ValueKind::Set(y),
             ) => cmp_seq(x.iter(), y.iter()),
-            (ValueKind::Map(x) | ValueKind::Object(x), ValueKind::Map(y) | ValueKind::Object(y)) => {
-                x.keys().cmp(y.keys()).then_with(|| cmp_seq(x.values(), y.values()))
-            }
+            (
+                ValueKind::Map(x) | ValueKind::Object(x),
+                ValueKind::Map(y) | ValueKind::Object(y),
+            ) => x
+                .keys()
+                .cmp(y.keys())
+                .then_with(|| cmp_seq(x.values(), y.values())),
             _ => rank(a).cmp(&rank(b)),
         }
     }
@@ -277,7 +292,8 @@ impl Value {
                 }
                 result
             }
-            (ValueKind::Map(x), ValueKind::Map(y)) | (ValueKind::Object(x), ValueKind::Object(y)) => {
+            (ValueKind::Map(x), ValueKind::Map(y))
+            | (ValueKind::Object(x), ValueKind::Object(y)) => {
                 if x.len() != y.len() || x.keys().ne(y.keys()) {
                     return Some(false);
                 }
@@ -324,7 +340,11 @@ impl Value {
             J::Number(n) => Value::number(n.as_f64().unwrap_or(f64::NAN)),
             J::String(s) => Value::string(s.clone()),
             J::Array(a) => Value::tuple(a.iter().map(Value::from_json).collect()),
-            J::Object(o) => Value::object(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            J::Object(o) => Value::object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -371,7 +391,9 @@ pub fn number_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         serde_json::Value::Number((n as i64).into())
     } else {
-        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -379,7 +401,11 @@ pub fn number_to_json(n: f64) -> serde_json::Value {
 /// shortest decimal that round-trips.
 pub fn format_number(n: f64) -> String {
     if n.is_infinite() {
-        return if n > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if n > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if n == 0.0 {
         return "0".into();
@@ -470,7 +496,11 @@ mod tests {
 
     #[test]
     fn sets_are_canonical() {
-        let s = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
+        let s = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
         assert_eq!(s.to_string(), r#"["a", "b"]"#);
     }
 

@@ -10,9 +10,25 @@ use crate::fmt::{run_fmt, FmtError, FmtOptions};
 /// Exit code of `--check` when a file is not formatted, as Terraform's.
 const CHECK_FAILED: i32 = 3;
 
-pub fn run(ctx: &Context, check: bool, diff: bool, recursive: bool, paths: &[PathBuf], printer: &mut Printer) -> i32 {
-    let paths = if paths.is_empty() { vec![ctx.dir.clone()] } else { paths.to_vec() };
-    let opts = FmtOptions { check, diff, recursive, write: !check };
+pub fn run(
+    ctx: &Context,
+    check: bool,
+    diff: bool,
+    recursive: bool,
+    paths: &[PathBuf],
+    printer: &mut Printer,
+) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![ctx.dir.clone()]
+    } else {
+        paths.to_vec()
+    };
+    let opts = FmtOptions {
+        check,
+        diff,
+        recursive,
+        write: !check,
+    };
     match run_fmt(&paths, &opts, printer.out_writer()) {
         Ok(summary) if check && summary.changed() => CHECK_FAILED,
         Ok(_) => 0,

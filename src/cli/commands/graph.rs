@@ -3,7 +3,7 @@
 use super::{load_and_build, Context};
 use crate::cli::{Printer, VarFlags};
 use crate::graph::dot::render_dot;
-use crate::graph::walk::{walk, ConfigOnly, ProviderSet, WalkInput};
+use crate::graph::walk::{walk, PlannedCreate, ProviderSet, WalkInput};
 use crate::lang::FuncContext;
 
 pub fn run(ctx: &Context, vars: &VarFlags, printer: &mut Printer) -> i32 {
@@ -24,16 +24,21 @@ pub fn run(ctx: &Context, vars: &VarFlags, printer: &mut Printer) -> i32 {
         graph: &graph,
         root_variables: &root_variables,
         providers: &providers,
-        func: FuncContext { base_dir: ctx.cwd.clone(), plan_time: true },
+        func: FuncContext {
+            base_dir: ctx.cwd.clone(),
+            plan_time: true,
+        },
         cwd: ctx.cwd.clone(),
         validate_only: false,
     };
-    let (expansion, walk_diags) = walk(&input, &mut ConfigOnly);
+    let mut hook = PlannedCreate::default();
+    let (_, walk_diags) = walk(&input, &mut hook);
     diags.extend(walk_diags);
     printer.diagnostics(&diags, &config.sources);
     if diags.has_errors() {
         return 1;
     }
-    printer.out(&render_dot(&graph, Some(&expansion)));
+    let instances: Vec<_> = hook.instances.into_iter().map(|i| i.addr).collect();
+    printer.out(&render_dot(&graph, &instances));
     0
 }

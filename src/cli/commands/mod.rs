@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use crate::cli::VarFlags;
 use crate::config::variables::{self, collect_raw_variables};
 use crate::config::{load_config, Config};
-use crate::lang::Value;
 use crate::diagnostics::Diagnostics;
 use crate::graph::build::build_config_graph;
 use crate::graph::ConfigGraph;
+use crate::lang::Value;
 
 /// Where a command runs.
 pub struct Context {
@@ -45,7 +45,12 @@ pub fn resolve_root_variables(
     config: &mut Config,
     vars: &VarFlags,
 ) -> (Option<BTreeMap<String, Value>>, Diagnostics) {
-    let (raw, mut diags) = collect_raw_variables(&config.root, std::env::vars(), &vars.ordered, &mut config.sources);
+    let (raw, mut diags) = collect_raw_variables(
+        &config.root,
+        std::env::vars(),
+        &vars.ordered,
+        &mut config.sources,
+    );
     if diags.has_errors() {
         return (None, diags);
     }

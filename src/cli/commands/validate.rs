@@ -16,7 +16,12 @@ pub fn run(ctx: &Context, json: bool, printer: &mut Printer) -> i32 {
             .root
             .variables
             .values()
-            .map(|v| (v.name.clone(), Value::unknown(v.type_constraint.ty.clone()).mark_sensitive_if(v.sensitive)))
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    Value::unknown(v.type_constraint.ty.clone()).mark_sensitive_if(v.sensitive),
+                )
+            })
             .collect();
         let providers = ProviderSet::available();
         let input = WalkInput {
@@ -24,7 +29,10 @@ pub fn run(ctx: &Context, json: bool, printer: &mut Printer) -> i32 {
             graph,
             root_variables: &root_variables,
             providers: &providers,
-            func: FuncContext { base_dir: ctx.cwd.clone(), plan_time: true },
+            func: FuncContext {
+                base_dir: ctx.cwd.clone(),
+                plan_time: true,
+            },
             cwd: ctx.cwd.clone(),
             validate_only: true,
         };

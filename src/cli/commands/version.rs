@@ -8,7 +8,11 @@ pub fn run(json: bool, printer: &mut Printer) -> i32 {
         let doc = serde_json::json!({ "flinkform_version": version, "platform": format!("{}_{}", std::env::consts::OS, std::env::consts::ARCH) });
         printer.out(&format!("{doc:#}\n"));
     } else {
-        printer.out(&format!("flinkform v{version}\non {}_{}\n", std::env::consts::OS, std::env::consts::ARCH));
+        printer.out(&format!(
+            "flinkform v{version}\non {}_{}\n",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ));
     }
     0
 }

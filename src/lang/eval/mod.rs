@@ -36,7 +36,6 @@ use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, SourceRange};
 /// the evaluator applies the rest of the traversal itself. An undeclared subject is an error
 /// diagnostic with a hint, with `range` as its subject.
 pub trait EvalScope {
-    #[allow(clippy::result_large_err)] // the agreed signature; one diagnostic per lookup
     fn get(&self, subject: &Referenceable, range: &SourceRange) -> Result<Value, Diagnostic>;
     fn func_context(&self) -> &FuncContext;
 
@@ -44,8 +43,12 @@ pub trait EvalScope {
     /// without building the whole collection, so that N instances each referencing one
     /// instance of another resource cost O(N), not O(N²). `None`: not offered for this subject or
     /// key; the evaluator then indexes the value of [`get`](EvalScope::get).
-    #[allow(clippy::result_large_err)]
-    fn get_element(&self, subject: &Referenceable, key: &Value, range: &SourceRange) -> Option<Result<Value, Diagnostic>> {
+    fn get_element(
+        &self,
+        subject: &Referenceable,
+        key: &Value,
+        range: &SourceRange,
+    ) -> Option<Result<Value, Diagnostic>> {
         let _ = (subject, key, range);
         None
     }
@@ -232,7 +235,13 @@ impl Evaluator<'_> {
                 let statics = static_prefix_len(ops);
                 let parsed = parse_ref(root, &ops[..statics], self.file)?;
                 let range = self.file.range(parsed.span.clone());
-                if let Some(found) = self.element_shortcut(scope, &parsed.subject, ops.get(parsed.consumed), &range, frames) {
+                if let Some(found) = self.element_shortcut(
+                    scope,
+                    &parsed.subject,
+                    ops.get(parsed.consumed),
+                    &range,
+                    frames,
+                ) {
                     return Ok((found?, parsed.consumed + 1));
                 }
                 let value = scope.get(&parsed.subject, &range)?;
@@ -252,7 +261,10 @@ impl Evaluator<'_> {
         frames: Option<&Frame<'_>>,
     ) -> Option<Result<Value, Diagnostics>> {
         use hcl_edit::expr::TraversalOperator;
-        if !matches!(subject, Referenceable::Resource(_) | Referenceable::ModuleCall(_)) {
+        if !matches!(
+            subject,
+            Referenceable::Resource(_) | Referenceable::ModuleCall(_)
+        ) {
             return None;
         }
         let key = match &**next? {
@@ -263,7 +275,9 @@ impl Evaluator<'_> {
         if !key.is_wholly_known() || key.contains_sensitive() {
             return None;
         }
-        scope.get_element(subject, &key, range).map(|r| r.map_err(Diagnostics::from))
+        scope
+            .get_element(subject, &key, range)
+            .map(|r| r.map_err(Diagnostics::from))
     }
 
     fn traversal(
