@@ -164,7 +164,7 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
             diff,
             recursive,
             paths,
-        } => commands::fmt::run(&ctx, check, diff, recursive, &paths, printer),
+        } => commands::fmt::run(check, diff, recursive, &paths, printer),
         Command::Graph { vars } => commands::graph::run(&ctx, &vars, printer),
         Command::Version { json } => commands::version::run(json, printer),
     }

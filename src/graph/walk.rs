@@ -578,7 +578,7 @@ impl Walker<'_> {
             self.diags.push(
                 Diagnostic::error(
                     "Output refers to sensitive values",
-                    "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, flinkform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true",
+                    "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, flinkform requires that any output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true",
                 )
                 .with_subject(o.value.range())
                 .with_context(ctx),

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::Context;
 use crate::cli::Printer;
 use crate::diagnostics::{SourceFile, SourceMap};
 use crate::fmt::{run_fmt, FmtError, FmtOptions};
@@ -10,26 +9,22 @@ use crate::fmt::{run_fmt, FmtError, FmtOptions};
 /// Exit code of `--check` when a file is not formatted, as Terraform's.
 const CHECK_FAILED: i32 = 3;
 
+/// With no paths, formats the configuration directory, which `--chdir` made the working
+/// directory: `run_fmt` takes it as ".", so file names print relative, as Terraform's do.
 pub fn run(
-    ctx: &Context,
     check: bool,
     diff: bool,
     recursive: bool,
     paths: &[PathBuf],
     printer: &mut Printer,
 ) -> i32 {
-    let paths = if paths.is_empty() {
-        vec![ctx.dir.clone()]
-    } else {
-        paths.to_vec()
-    };
     let opts = FmtOptions {
         check,
         diff,
         recursive,
         write: !check,
     };
-    match run_fmt(&paths, &opts, printer.out_writer()) {
+    match run_fmt(paths, &opts, printer.out_writer()) {
         Ok(summary) if check && summary.changed() => CHECK_FAILED,
         Ok(_) => 0,
         Err(e) => {
