@@ -19,5 +19,6 @@ pub mod diagnostics;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod providers;
 pub mod state;

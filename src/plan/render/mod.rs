@@ -1,0 +1,1 @@
+//! Renderers for plans: human (Terraform's layout), JSON, Markdown.
