@@ -13,6 +13,7 @@
 //! - [`cli`]: the thin command-line layer.
 
 pub mod addrs;
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;

@@ -22,6 +22,10 @@ impl SourceMap {
     pub fn get(&self, path: &str) -> Option<&Arc<SourceFile>> {
         self.files.get(path)
     }
+    /// Every file, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.files.values()
+    }
     pub fn extend(&mut self, other: &SourceMap) {
         for f in other.files.values() {
             self.insert(f.clone());

@@ -9,6 +9,7 @@
 
 pub mod body;
 pub mod build;
+pub mod deps;
 pub mod dot;
 pub mod walk;
 

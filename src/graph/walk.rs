@@ -7,11 +7,13 @@
 //! the store and names the node's module instance and repetition (`count.index`, `each.*`), so
 //! nothing is cloned per node but the values actually referenced.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::body::{conversion_message, eval_body, eval_body_hinting, path_range};
+use petgraph::stable_graph::NodeIndex;
+
 use super::{ConfigGraph, NodeKey};
 use crate::addrs::{
     AbsResource, AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, PathAttr,
@@ -26,6 +28,8 @@ use crate::providers::{self, provider_for_type, PlanRequest, Provider};
 /// The providers a walk can use, by name, with their schemas.
 pub struct ProviderSet {
     providers: BTreeMap<String, Arc<dyn Provider>>,
+    /// Providers already configured in this run (a second walk does not configure again).
+    configured: std::sync::Mutex<HashSet<String>>,
 }
 
 impl ProviderSet {
@@ -35,7 +39,18 @@ impl ProviderSet {
             .iter()
             .filter_map(|name| providers::instantiate(name).map(|p| (name.to_string(), p)))
             .collect();
-        ProviderSet { providers }
+        ProviderSet {
+            providers,
+            configured: Default::default(),
+        }
+    }
+
+    /// Records that `name` is configured; false if it already was.
+    fn mark_configured(&self, name: &str) -> bool {
+        self.configured
+            .lock()
+            .map(|mut c| c.insert(name.to_string()))
+            .unwrap_or(false)
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
@@ -142,6 +157,8 @@ pub struct WalkInput<'a> {
     /// Validation only: an unknown `count`/`for_each` is no error; the body is checked once
     /// with `count.index` and `each.*` unknown, and the resource's value is unknown.
     pub validate_only: bool,
+    /// Visit only these nodes (`--target`, or what provider configurations need).
+    pub only: Option<&'a HashSet<NodeIndex>>,
 }
 
 /// One resource instance found by a walk, as a hook records it.
@@ -344,42 +361,75 @@ fn resource_value(rv: &ResourceValues) -> Value {
     }
 }
 
-struct Walker<'a> {
+/// The evaluation state of a walk. [`walk`] drives it in dependency order; the apply executor
+/// drives it itself, visiting a resource node when its dependencies' operations are done and
+/// filling in the instances' final values with [`Walker::set_instance_value`].
+pub struct Walker<'a> {
     input: &'a WalkInput<'a>,
     modules: HashMap<ModuleInstance, ModuleValues>,
     instances_of: HashMap<ModulePath, Vec<ModuleInstance>>,
-    out: Expansion,
     diags: Diagnostics,
 }
 
-/// Walks the graph, evaluating everything and expanding instances.
+/// Walks the graph (or, with `input.only`, part of it), evaluating everything and expanding
+/// instances.
 pub fn walk(input: &WalkInput<'_>, hook: &mut dyn InstanceValues) -> (Expansion, Diagnostics) {
-    let mut w = Walker {
-        input,
-        modules: HashMap::new(),
-        instances_of: HashMap::new(),
-        out: Expansion::default(),
-        diags: Diagnostics::new(),
-    };
-    w.modules
-        .insert(ModuleInstance::root(), ModuleValues::default());
-    w.instances_of
-        .insert(ModulePath::root(), vec![ModuleInstance::root()]);
+    let mut w = Walker::new(input);
     // Every node is visited even after errors: a value that failed to evaluate reads as
     // unknown in its dependents, so one walk reports every independent problem.
     for ix in input.graph.dependency_order() {
-        w.visit(&input.graph.graph[ix].key, hook);
+        if input.only.is_none_or(|only| only.contains(&ix)) {
+            w.visit(&input.graph.graph[ix].key, hook);
+        }
     }
-    let mut out = w.out;
-    out.module_instances = w.instances_of.into_iter().collect();
-    if let Some(root) = w.modules.remove(&ModuleInstance::root()) {
-        out.root_outputs = root.outputs.into_iter().collect();
+    w.finish()
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(input: &'a WalkInput<'a>) -> Self {
+        let mut w = Walker {
+            input,
+            modules: HashMap::new(),
+            instances_of: HashMap::new(),
+            diags: Diagnostics::new(),
+        };
+        w.modules
+            .insert(ModuleInstance::root(), ModuleValues::default());
+        w.instances_of
+            .insert(ModulePath::root(), vec![ModuleInstance::root()]);
+        w
     }
-    (out, w.diags)
+
+    /// The root outputs and module instances found, with every diagnostic.
+    pub fn finish(mut self) -> (Expansion, Diagnostics) {
+        let mut out = Expansion {
+            module_instances: self.instances_of.into_iter().collect(),
+            ..Expansion::default()
+        };
+        if let Some(root) = self.modules.remove(&ModuleInstance::root()) {
+            out.root_outputs = root.outputs.into_iter().collect();
+        }
+        (out, self.diags)
+    }
+
+    /// Diagnostics so far, taken out (the executor reports them as it goes).
+    pub fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diags)
+    }
+
+    /// Replaces an instance's value, e.g. with the object an apply returned, so that what
+    /// refers to it from now on sees the real values.
+    pub fn set_instance_value(&mut self, addr: &AbsResourceInstance, value: Value) {
+        let values = self.values_mut(&addr.resource.module);
+        if let Some(rv) = values.resources.get_mut(&addr.resource.resource) {
+            rv.instances.insert(addr.key.clone(), value);
+        }
+    }
 }
 
 impl Walker<'_> {
-    fn visit(&mut self, key: &NodeKey, hook: &mut dyn InstanceValues) {
+    /// Evaluates one node in every instance of its module.
+    pub fn visit(&mut self, key: &NodeKey, hook: &mut dyn InstanceValues) {
         let path = key.module();
         let Some(module) = self.input.config.module(&path) else {
             return;
@@ -450,7 +500,7 @@ impl Walker<'_> {
                     .with_context(ctx.clone()),
             );
         }
-        if self.input.validate_only {
+        if self.input.validate_only || !self.input.providers.mark_configured(&p.name) {
             return;
         }
         if let Err(e) = block_on(provider.configure(&config)) {

@@ -24,8 +24,9 @@ pub struct Reference {
     pub range: SourceRange,
 }
 
-/// One step of a static path into a value: `.name`, `["key"]` or `[0]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One step of a static path into a value: `.name`, `["key"]` or `[0]`. Providers' attribute
+/// paths (`providers::schema::AttrPath`) are made of these too.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathStep {
     Attr(String),
     Key(String),

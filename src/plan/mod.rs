@@ -5,6 +5,8 @@
 //! (`--json`, documented in `docs/plan-json.md`) and to pull requests (`--markdown`); the
 //! executor applies it.
 
+pub mod file;
+pub mod planner;
 pub mod render;
 
 use std::collections::BTreeMap;

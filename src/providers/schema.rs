@@ -23,13 +23,7 @@ use std::fmt;
 use crate::lang::value::{is_identifier, quote_string};
 use crate::lang::{Type, Value, ValueKind};
 
-/// One step of a path into a value: `.name`, `["key"]` or `[0]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PathStep {
-    Attr(String),
-    Key(String),
-    Index(i64),
-}
+pub use crate::lang::refs::PathStep;
 
 /// A path from the root of a resource's value to one of its parts: `tags["x"]`, `rule[0].port`.
 /// The empty path means the whole object (the block itself).

@@ -1,8 +1,10 @@
 //! One module per command. Each takes the parsed flags and a [`Printer`], calls library code,
 //! and returns the exit code.
 
+pub mod apply;
 pub mod fmt;
 pub mod graph;
+pub mod plan;
 pub mod validate;
 pub mod version;
 

@@ -1,0 +1,3 @@
+//! Views: how results and progress look to a person.
+
+pub mod progress;
