@@ -72,6 +72,7 @@ fn load_and_validate(dir: &Path) -> usize {
         },
         cwd: dir.to_path_buf(),
         validate_only: true,
+        only: None,
     };
     let mut hook = Counting(0);
     let (_, diags) = walk(&input, &mut hook);

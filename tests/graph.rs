@@ -51,6 +51,7 @@ fn expand(
         },
         cwd: dir.clone(),
         validate_only: false,
+        only: None,
     };
     let mut hook = PlannedCreate::default();
     let (expansion, diags) = walk(&input, &mut hook);

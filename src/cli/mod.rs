@@ -1,9 +1,11 @@
 //! The command-line layer: argument parsing and dispatch to library code. Every command
 //! returns its exit code; all output goes through one [`Printer`].
 
+pub mod backend;
 pub mod commands;
 pub mod env;
 pub mod printer;
+pub mod views;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -91,11 +93,61 @@ pub enum Command {
         #[command(flatten)]
         vars: VarFlags,
     },
+    /// Show what applying the configuration would change.
+    Plan {
+        #[command(flatten)]
+        flags: commands::plan::PlanFlags,
+        /// Write the plan to FILE, for `flinkform apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the plan as JSON (see docs/plan-json.md).
+        #[arg(long)]
+        json: bool,
+        /// Exit 0 when nothing would change, 1 on errors, 2 when something would change.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Make the changes: plan, show, ask, apply (or apply a saved plan without asking).
+    Apply {
+        #[command(flatten)]
+        flags: commands::plan::PlanFlags,
+        /// Apply without asking for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// A plan saved with `plan --out FILE`.
+        plan_file: Option<PathBuf>,
+    },
+    /// Destroy every object the state records.
+    Destroy {
+        #[command(flatten)]
+        flags: commands::plan::PlanFlags,
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Update the state to match the real objects, changing nothing.
+    Refresh {
+        #[command(flatten)]
+        flags: commands::plan::PlanFlags,
+    },
     /// Print the flinkform version.
     Version {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl Command {
+    /// The variable flags of commands that take them.
+    fn var_flags(&mut self) -> Option<&mut VarFlags> {
+        match self {
+            Command::Graph { vars } => Some(vars),
+            Command::Plan { flags, .. }
+            | Command::Apply { flags, .. }
+            | Command::Destroy { flags, .. }
+            | Command::Refresh { flags } => Some(&mut flags.vars),
+            _ => None,
+        }
+    }
 }
 
 /// Parses arguments and runs the command; returns the process exit code.
@@ -109,9 +161,7 @@ where
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Graph { vars }, Some((_, sub))) =
-                (&mut cli.command, matches.subcommand())
-            {
+            if let (Some(vars), Some((_, sub))) = (cli.command.var_flags(), matches.subcommand()) {
                 vars.order_from(sub);
             }
             cli
@@ -167,5 +217,42 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
         } => commands::fmt::run(check, diff, recursive, &paths, printer),
         Command::Graph { vars } => commands::graph::run(&ctx, &vars, printer),
         Command::Version { json } => commands::version::run(json, printer),
+        Command::Plan {
+            flags,
+            out,
+            json,
+            detailed_exitcode,
+        } => commands::plan::run(&ctx, &flags, out.as_ref(), json, detailed_exitcode, printer),
+        Command::Apply {
+            flags,
+            auto_approve,
+            plan_file,
+        } => commands::apply::run(
+            &ctx,
+            commands::apply::Verb::Apply,
+            &flags,
+            plan_file.as_ref(),
+            auto_approve,
+            printer,
+        ),
+        Command::Destroy {
+            flags,
+            auto_approve,
+        } => commands::apply::run(
+            &ctx,
+            commands::apply::Verb::Destroy,
+            &flags,
+            None,
+            auto_approve,
+            printer,
+        ),
+        Command::Refresh { flags } => commands::apply::run(
+            &ctx,
+            commands::apply::Verb::Refresh,
+            &flags,
+            None,
+            true,
+            printer,
+        ),
     }
 }

@@ -30,6 +30,7 @@ pub fn run(ctx: &Context, vars: &VarFlags, printer: &mut Printer) -> i32 {
         },
         cwd: ctx.cwd.clone(),
         validate_only: false,
+        only: None,
     };
     let mut hook = PlannedCreate::default();
     let (_, walk_diags) = walk(&input, &mut hook);

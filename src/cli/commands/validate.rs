@@ -35,6 +35,7 @@ pub fn run(ctx: &Context, json: bool, printer: &mut Printer) -> i32 {
             },
             cwd: ctx.cwd.clone(),
             validate_only: true,
+            only: None,
         };
         let (_, walk_diags) = walk(&input, &mut ConfigOnly);
         diags.extend(walk_diags);
