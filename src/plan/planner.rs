@@ -19,7 +19,8 @@ use tokio::sync::Semaphore;
 
 use super::{Action, ActionReason, OutputChange, Plan, PlanMode, ResourceChange};
 use crate::addrs::{
-    AbsResourceInstance, InstanceKey, ModuleInstance, Referenceable, ResourceMode, Targetable,
+    AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, Referenceable, Resource, ResourceMode,
+    Targetable,
 };
 use crate::config::{Config, IgnoreChanges, ResourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -207,6 +208,18 @@ pub async fn plan(
     if opts.mode == PlanMode::Normal {
         let targeted_nodes =
             (!opts.targets.is_empty()).then(|| target_closure(input.graph, &opts.targets));
+        if let Some(nodes) = &targeted_nodes {
+            // Resources the targets depend on are planned whole.
+            hook.dependency_resources = nodes
+                .iter()
+                .filter_map(|&ix| match &input.graph.graph[ix].key {
+                    NodeKey::Resource(path, res) if !is_target_root(&opts.targets, path, res) => {
+                        Some((path.clone(), res.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+        }
         let walk_input = WalkInput {
             config: input.config,
             graph: input.graph,
@@ -381,23 +394,20 @@ impl InstanceValues for RecordedValues<'_> {
     }
 }
 
+/// Whether a resource block is (in) what a target names.
+fn is_target_root(targets: &[Targetable], path: &ModulePath, res: &Resource) -> bool {
+    targets.iter().any(|t| match t {
+        Targetable::Module(m) => path.0.starts_with(&m.module_path().0),
+        Targetable::Resource(r) => &r.module.module_path() == path && &r.resource == res,
+        Targetable::Instance(i) => &i.resource.module.module_path() == path && &i.resource.resource == res,
+    })
+}
+
 /// Targeted resource nodes and everything they depend on.
-fn target_closure(
-    g: &ConfigGraph,
-    targets: &[Targetable],
-) -> HashSet<petgraph::stable_graph::NodeIndex> {
-    let roots = g.graph.node_indices().filter(|&ix| {
-        let key = &g.graph[ix].key;
-        let NodeKey::Resource(path, res) = key else {
-            return false;
-        };
-        targets.iter().any(|t| match t {
-            Targetable::Module(m) => path.0.starts_with(&m.module_path().0),
-            Targetable::Resource(r) => &r.module.module_path() == path && &r.resource == res,
-            Targetable::Instance(i) => {
-                &i.resource.module.module_path() == path && &i.resource.resource == res
-            }
-        })
+fn target_closure(g: &ConfigGraph, targets: &[Targetable]) -> HashSet<petgraph::stable_graph::NodeIndex> {
+    let roots = g.graph.node_indices().filter(|&ix| match &g.graph[ix].key {
+        NodeKey::Resource(path, res) => is_target_root(targets, path, res),
+        _ => false,
     });
     dependency_closure(g, roots.collect::<Vec<_>>())
 }
@@ -412,6 +422,8 @@ struct PlanHook<'a> {
     actions: HashMap<AbsResourceInstance, Action>,
     visited: HashSet<AbsResourceInstance>,
     module_instances: HashSet<ModuleInstance>,
+    /// Under `--target`: resources the targets depend on (planned whole).
+    dependency_resources: HashSet<(ModulePath, Resource)>,
     diags: Diagnostics,
 }
 
@@ -429,6 +441,7 @@ impl<'a> PlanHook<'a> {
             actions: HashMap::new(),
             visited: HashSet::new(),
             module_instances: HashSet::new(),
+            dependency_resources: HashSet::new(),
             diags: Diagnostics::new(),
         }
     }
@@ -444,7 +457,11 @@ impl<'a> PlanHook<'a> {
     /// Whether `--target` (if any) covers this instance: targeted instances, and everything
     /// targeted resources depend on (whole resources), are planned.
     fn is_targeted(&self, addr: &AbsResourceInstance) -> bool {
-        self.opts.targets.is_empty() || self.opts.targets.iter().any(|t| t.contains(addr))
+        self.opts.targets.is_empty()
+            || self.opts.targets.iter().any(|t| t.contains(addr))
+            || self
+                .dependency_resources
+                .contains(&(addr.resource.module.module_path(), addr.resource.resource.clone()))
     }
 
     fn orphan_reason(&self, addr: &AbsResourceInstance) -> ActionReason {
