@@ -2,7 +2,11 @@
 //! and returns the exit code.
 
 pub mod fmt;
+pub mod force_unlock;
 pub mod graph;
+pub mod output;
+pub mod show;
+pub mod state;
 pub mod validate;
 pub mod version;
 
