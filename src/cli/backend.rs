@@ -271,7 +271,8 @@ pub fn state_error(summary: &str, e: &StateError) -> Diagnostics {
     Diagnostic::error(summary, e.to_string()).into()
 }
 
-/// Reads the state. A journal replayed from an interrupted apply comes back as a warning.
+/// Reads the state. Changes replayed from the journal of an unfinished apply come back as a
+/// warning.
 pub fn load_state(backend: &LocalBackend) -> Result<(Loaded, Diagnostics), Diagnostics> {
     let loaded = backend
         .load()
@@ -279,9 +280,10 @@ pub fn load_state(backend: &LocalBackend) -> Result<(Loaded, Diagnostics), Diagn
     let mut warnings = Diagnostics::new();
     if let Some(r) = &loaded.recovery {
         warnings.push(Diagnostic::warning(
-            "Recovered an interrupted apply",
+            "State includes an unfinished apply",
             format!(
-                "The state includes {} change(s) recorded in {} by an apply that did not finish.",
+                "The state includes {} change(s) recorded in {} by an apply that is still running or did \
+                 not finish.",
                 r.changes,
                 r.journal.display()
             ),

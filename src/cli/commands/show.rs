@@ -28,7 +28,7 @@ const JSON_FORMAT_VERSION: &str = "1.0";
 
 pub fn run(ctx: &Context, path: Option<&Path>, json: bool, printer: &mut Printer) -> i32 {
     if let Some(path) = path {
-        return show_file(ctx, path, json, printer);
+        return show_file(path, json, printer);
     }
     let backend = match backend_for_command(ctx, &StateFlags::read_only(None)) {
         Ok(b) => b,
@@ -40,10 +40,11 @@ pub fn run(ctx: &Context, path: Option<&Path>, json: bool, printer: &mut Printer
     show_backend(&backend, json, printer)
 }
 
-/// `show PATH`: a state file; plan files are for later.
-fn show_file(ctx: &Context, path: &Path, json: bool, printer: &mut Printer) -> i32 {
-    let full = ctx.cwd.join(path);
-    let bytes = match std::fs::read(&full) {
+/// `show PATH`: a state file. This is where plan files are to be recognised and shown; until
+/// then anything that is not a state file is refused.
+fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
+    // Relative to the working directory, which is the process's.
+    let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
             printer.error(
@@ -63,7 +64,7 @@ fn show_file(ctx: &Context, path: &Path, json: bool, printer: &mut Printer) -> i
         );
         return 1;
     }
-    show_backend(&LocalBackend::new(full), json, printer)
+    show_backend(&LocalBackend::new(path), json, printer)
 }
 
 /// Whether a file is a state document (a JSON object with a lineage), as opposed to anything
