@@ -134,6 +134,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read and edit the state: list, show, rm, mv.
+    State {
+        #[command(subcommand)]
+        command: commands::state::StateCommand,
+    },
+    /// Print the root module's output values from the state.
+    Output(commands::output::OutputArgs),
+    /// Show the current state (or a saved state file) in human form or as JSON.
+    Show {
+        /// Print as JSON (sensitive values left out).
+        #[arg(long)]
+        json: bool,
+        /// A state file to show instead of the configured state.
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+    /// Remove a state lock that its holder can no longer release.
+    ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The lock's ID, as the error that reported the lock shows it.
+        #[arg(value_name = "LOCK_ID")]
+        id: String,
+        /// Use the state file at PATH instead of the configured backend's.
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -254,5 +282,11 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
             true,
             printer,
         ),
+        Command::State { command } => commands::state::run(&ctx, &command, printer),
+        Command::Output(args) => commands::output::run(&ctx, &args, printer),
+        Command::Show { json, path } => commands::show::run(&ctx, path.as_deref(), json, printer),
+        Command::ForceUnlock { force, id, state } => {
+            commands::force_unlock::run(&ctx, &id, force, state, printer)
+        }
     }
 }

@@ -3,8 +3,12 @@
 
 pub mod apply;
 pub mod fmt;
+pub mod force_unlock;
 pub mod graph;
+pub mod output;
 pub mod plan;
+pub mod show;
+pub mod state;
 pub mod validate;
 pub mod version;
 

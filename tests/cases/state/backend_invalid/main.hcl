@@ -1,0 +1,6 @@
+flinkform {
+  backend "local" {
+    path          = 42
+    workspace_dir = "envs"
+  }
+}

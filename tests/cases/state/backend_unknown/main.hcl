@@ -1,0 +1,5 @@
+flinkform {
+  backend "locl" {
+    path = "x.json"
+  }
+}

@@ -1,0 +1,3 @@
+resource "flinkform_data" "inner" {
+  input = "inner"
+}
