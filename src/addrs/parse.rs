@@ -188,11 +188,23 @@ impl Targetable {
     /// Whether `inst` is (inside) what this target names.
     pub fn contains(&self, inst: &AbsResourceInstance) -> bool {
         match self {
-            Targetable::Module(m) => inst.resource.module.0.starts_with(&m.0),
+            Targetable::Module(m) => module_contains(m, &inst.resource.module),
             Targetable::Resource(r) => &inst.resource == r,
             Targetable::Instance(i) => i == inst,
         }
     }
+}
+
+/// Whether module instance `inner` is `outer` or inside it; as Terraform's `TargetContains`, a
+/// last step without a key (`module.a`) matches every instance of that call (`module.a[0]`).
+fn module_contains(outer: &ModuleInstance, inner: &ModuleInstance) -> bool {
+    if inner.0.len() < outer.0.len() {
+        return false;
+    }
+    let last = outer.0.len().wrapping_sub(1);
+    outer.0.iter().zip(&inner.0).enumerate().all(|(i, (o, n))| {
+        o.name == n.name && (o.key == n.key || (i == last && o.key == InstanceKey::None))
+    })
 }
 
 impl fmt::Display for Targetable {
@@ -253,6 +265,7 @@ mod tests {
         let inst: AbsResourceInstance = r#"module.p.flink_job.etl["a"]"#.parse().unwrap();
         for (t, want) in [
             ("module.p", true),
+            ("module.q", false),
             ("module.p.flink_job.etl", true),
             (r#"module.p.flink_job.etl["a"]"#, true),
             (r#"module.p.flink_job.etl["b"]"#, false),
@@ -263,6 +276,26 @@ mod tests {
                 want,
                 "{t}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod module_target_tests {
+    use super::*;
+
+    #[test]
+    fn keyless_module_targets_match_every_instance() {
+        let inst: AbsResourceInstance = r#"module.a[1].module.b["x"].t.n"#.parse().unwrap();
+        for (t, want) in [
+            ("module.a", true),
+            ("module.a[1]", true),
+            ("module.a[0]", false),
+            ("module.a[1].module.b", true),
+            (r#"module.a[1].module.b["y"]"#, false),
+            ("module.a.module.b", false),
+        ] {
+            assert_eq!(t.parse::<Targetable>().unwrap().contains(&inst), want, "{t}");
         }
     }
 }
