@@ -1,7 +1,7 @@
 # flinkform quickstart: built-in resources only, so it runs anywhere.
 #
-#   flinkform --chdir examples/quickstart validate
-#   flinkform --chdir examples/quickstart graph
+#   flinkform --chdir examples/quickstart plan
+#   flinkform --chdir examples/quickstart apply
 
 variable "environment" {
   type    = string
@@ -55,12 +55,10 @@ module "stage" {
 
 resource "local_file" "summary" {
   filename = "${local.out_dir}/summary.txt"
-  content  = <<-EOT
-    platform: ${flinkform_data.platform.output.name}
-    %{ for name, stage in module.stage ~}
-    stage ${name}: ${stage.settings_file}
-    %{ endfor ~}
-  EOT
+  content = join("\n", concat(
+    ["platform: ${flinkform_data.platform.output.name}"],
+    [for name, stage in module.stage : "stage ${name}: ${stage.settings_file}"],
+  ))
 }
 
 output "stage_ids" {

@@ -146,7 +146,10 @@ pub enum Command {
         /// Print as JSON (sensitive values left out).
         #[arg(long)]
         json: bool,
-        /// A state file to show instead of the configured state.
+        /// Print a saved plan as a compact Markdown summary for a pull-request comment.
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
+        /// A saved plan (`plan --out FILE`) or a state file to show instead of the configured state.
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
@@ -284,7 +287,9 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
         ),
         Command::State { command } => commands::state::run(&ctx, &command, printer),
         Command::Output(args) => commands::output::run(&ctx, &args, printer),
-        Command::Show { json, path } => commands::show::run(&ctx, path.as_deref(), json, printer),
+        Command::Show { json, markdown, path } => {
+            commands::show::run(&ctx, path.as_deref(), json, markdown, printer)
+        }
         Command::ForceUnlock { force, id, state } => {
             commands::force_unlock::run(&ctx, &id, force, state, printer)
         }

@@ -12,6 +12,10 @@ use std::path::Path;
 use serde_json::{json, Map, Value as Json};
 
 use super::Context;
+use crate::plan::file::PlanFile;
+use crate::plan::render::human::{render_plan, HumanOptions};
+use crate::plan::render::json::plan_json;
+use crate::plan::render::markdown::plan_markdown;
 use crate::addrs::{AbsResource, InstanceKey, ModuleInstance};
 use crate::cli::backend::{backend_for_command, load_state, StateFlags};
 use crate::cli::Printer;
@@ -26,8 +30,15 @@ use crate::state::{InstanceState, InstanceStatus, LocalBackend, ResourceState, S
 /// The `format_version` of the JSON form.
 const JSON_FORMAT_VERSION: &str = "1.0";
 
-pub fn run(ctx: &Context, path: Option<&Path>, json: bool, printer: &mut Printer) -> i32 {
+pub fn run(ctx: &Context, path: Option<&Path>, json: bool, markdown: bool, printer: &mut Printer) -> i32 {
     if let Some(path) = path {
+        if let Ok(file) = PlanFile::read(path) {
+            return show_plan(&file, json, markdown, printer);
+        }
+        if markdown {
+            printer.error("Not a plan file", &format!("{} is not a flinkform plan file: --markdown shows plans.", path.display()));
+            return 1;
+        }
         return show_file(path, json, printer);
     }
     let backend = match backend_for_command(ctx, &StateFlags::read_only(None)) {
@@ -55,6 +66,11 @@ fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
         }
     };
     if !looks_like_state(&bytes) {
+        // Not a state: say what was wrong with it as a plan file, the likelier intent.
+        if let Err(e) = PlanFile::read(path) {
+            printer.error("Failed to read the file", &format!("{} is neither a flinkform state nor a plan file: {e}", path.display()));
+            return 1;
+        }
         printer.error(
             "Unsupported file",
             &format!(
@@ -65,6 +81,18 @@ fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
         return 1;
     }
     show_backend(&LocalBackend::new(path), json, printer)
+}
+
+/// A saved plan: as `plan` shows it, as JSON (docs/plan-json.md), or as a pull-request comment.
+fn show_plan(file: &PlanFile, json: bool, markdown: bool, printer: &mut Printer) -> i32 {
+    if json {
+        printer.out(&format!("{:#}\n", plan_json(&file.plan, &[])));
+    } else if markdown {
+        printer.out(&plan_markdown(&file.plan));
+    } else {
+        printer.out(&render_plan(&file.plan, &HumanOptions { color: printer.color }));
+    }
+    0
 }
 
 /// Whether a file is a state document (a JSON object with a lineage), as opposed to anything
