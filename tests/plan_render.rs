@@ -1077,3 +1077,70 @@ fn markdown_rows_and_escaping() {
     // The fence is longer than any run of backticks in the rendering.
     assert!(md.contains("````diff\n"), "{md}");
 }
+
+mod arbitrary_values {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values of every kind, with unknowns and sensitive parts; only sensitive strings hold
+    /// "SECRET", so any "SECRET" in a rendering is a leak.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            "[ab \n]{0,12}".prop_map(Value::string),
+            (-3i32..3).prop_map(|n| Value::number(f64::from(n) / 2.0)),
+            any::<bool>().prop_map(Value::bool),
+            Just(Value::null()),
+            Just(Value::unknown(Type::String)),
+            Just(Value::unknown(Type::list(Type::String))),
+            (0u8..10).prop_map(|n| Value::string(format!("x\nSECRET{n}\n")).mark_sensitive()),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            let entries = prop::collection::btree_map("[a-c]{1,2}", inner.clone(), 0..4);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::list),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::tuple),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::set),
+                entries.clone().prop_map(Value::map),
+                entries.clone().prop_map(Value::object),
+                (entries, any::<bool>()).prop_map(|(m, s)| Value::object(m).mark_sensitive_if(s)),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Value> {
+        prop::collection::btree_map("[a-e]{1,3}", value(), 0..6).prop_map(Value::object)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn renderings_never_panic_nor_leak(
+            before in object(),
+            after in object(),
+            output_before in value(),
+            output_after in value(),
+            replace in any::<bool>(),
+        ) {
+            let mut update = change("flinkform_data.u", Action::Update, Some(before.clone()), Some(after.clone()));
+            if replace {
+                update.action = Action::DeleteThenCreate;
+                update.replace_paths = before.as_map().into_iter().flat_map(|m| m.keys()).map(AttrPath::attr).collect();
+                update.notes = after.as_map().into_iter().flat_map(|m| m.keys()).map(|k| (AttrPath::attr(k), "a note".to_string())).collect();
+            }
+            let plan = Plan {
+                mode: PlanMode::Normal,
+                changes: vec![
+                    update,
+                    change("flinkform_data.c", Action::Create, None, Some(after.clone())),
+                    change("flinkform_data.d", Action::Delete, Some(before.clone()), None),
+                ],
+                drift: vec![change("flinkform_data.u", Action::Update, Some(after), Some(before))],
+                output_changes: vec![output("o", Action::Update, Some(output_before), Some(output_after))],
+            };
+            for rendering in all_renderings(&plan) {
+                prop_assert!(!rendering.contains("SECRET"), "{}", rendering);
+            }
+        }
+    }
+}

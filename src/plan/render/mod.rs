@@ -1,6 +1,6 @@
 //! Renderers for plans: human (Terraform's layout), JSON, Markdown.
 //!
-//! All three are pure functions of a [`Plan`](crate::plan::Plan) and never show a sensitive
+//! All three are pure functions of a [`Plan`] and never show a sensitive
 //! value: the human and Markdown renderings print `(sensitive value)`, the JSON one `null`
 //! (with the place marked in `before_sensitive`/`after_sensitive`).
 //!
