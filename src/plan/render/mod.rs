@@ -1,6 +1,6 @@
 //! Renderers for plans: human (Terraform's layout), JSON, Markdown.
 //!
-//! All three are pure functions of a [`Plan`](crate::plan::Plan) and never show a sensitive
+//! All three are pure functions of a [`Plan`] and never show a sensitive
 //! value: the human and Markdown renderings print `(sensitive value)`, the JSON one `null`
 //! (with the place marked in `before_sensitive`/`after_sensitive`).
 //!
@@ -14,16 +14,37 @@ pub mod json;
 pub mod markdown;
 
 use crate::addrs::ResourceMode;
-use crate::plan::{Action, ActionReason, ResourceChange};
+use crate::plan::{Action, ActionReason, Counts, Plan, ResourceChange};
 
 /// The second comment line of a data source read during apply.
 const DATA_READ_NOTE: &str = "(config refers to values not yet known)";
 
-/// Changes in address order (the plan keeps them sorted; this does not rely on it).
+/// Changes in the order Terraform lists them: by address as written (so `data.` resources
+/// first, and `x[10]` before `x[2]`).
 fn ordered_changes(changes: &[ResourceChange]) -> Vec<&ResourceChange> {
     let mut ordered: Vec<&ResourceChange> = changes.iter().collect();
-    ordered.sort_by(|a, b| a.addr.cmp(&b.addr));
+    ordered.sort_by_cached_key(|c| c.addr.to_string());
     ordered
+}
+
+/// Whether a planned change is shown: Terraform hides no-ops and the removal of data
+/// resources from state (it does nothing to real infrastructure).
+fn shown_in_plan(change: &ResourceChange) -> bool {
+    change.action != Action::NoOp
+        && !(change.action == Action::Delete
+            && change.addr.resource.resource.mode == ResourceMode::Data)
+}
+
+/// The plan's counts for the summary line, leaving out what is not shown.
+fn shown_counts(plan: &Plan) -> Counts {
+    let mut counts = plan.counts();
+    let hidden_deletes = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && !shown_in_plan(c))
+        .count();
+    counts.destroy = counts.destroy.saturating_sub(hidden_deletes);
+    counts
 }
 
 /// `resource` or `data`, as the block is written.
