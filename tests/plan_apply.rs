@@ -26,7 +26,11 @@ fn flinkform(dir: &Path, args: &[&str]) -> Run {
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let r = flinkform(dir, args);
-    assert_eq!(r.code, 0, "flinkform {args:?} failed:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "flinkform {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     r.stdout
 }
 
@@ -88,17 +92,30 @@ fn plan_apply_plan_again_reports_no_changes() {
     let d = dir.path();
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 2);
     let out = ok(d, &["apply", "--auto-approve"]);
-    assert!(out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."), "{out}");
+    assert!(
+        out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."),
+        "{out}"
+    );
     assert!(out.contains(r#"b = ["a-0", "a-1"]"#), "{out}");
     let again = flinkform(d, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
-    assert_eq!(addresses(&state_json(d)), ["flinkform_data.a[0]", "flinkform_data.a[1]", "flinkform_data.b"]);
+    assert_eq!(
+        addresses(&state_json(d)),
+        [
+            "flinkform_data.a[0]",
+            "flinkform_data.a[1]",
+            "flinkform_data.b"
+        ]
+    );
     // Mode 0600, with a backup of the previous version kept after the second write.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("state/default.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("state/default.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }
@@ -131,15 +148,36 @@ resource "flinkform_data" "c" {
 "#,
     );
     let plan = ok(d, &["plan"]);
-    assert!(plan.contains("# flinkform_data.a[0] will be updated in-place"), "{plan}");
-    assert!(plan.contains("# flinkform_data.a[1] will be destroyed"), "{plan}");
+    assert!(
+        plan.contains("# flinkform_data.a[0] will be updated in-place"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("# flinkform_data.a[1] will be destroyed"),
+        "{plan}"
+    );
     assert!(plan.contains("is out of range for count"), "{plan}");
-    assert!(plan.contains("# flinkform_data.b must be replaced"), "{plan}");
-    assert!(plan.contains("-/+ resource \"flinkform_data\" \"b\""), "{plan}");
+    assert!(
+        plan.contains("# flinkform_data.b must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("-/+ resource \"flinkform_data\" \"b\""),
+        "{plan}"
+    );
     assert!(plan.contains("# forces replacement"), "{plan}");
-    assert!(plan.contains("# flinkform_data.c will be created"), "{plan}");
-    assert!(plan.contains("Plan: 2 to add, 1 to change, 2 to destroy."), "{plan}");
-    assert!(plan.contains("- b = [") || plan.contains("- b ="), "output removal shown: {plan}");
+    assert!(
+        plan.contains("# flinkform_data.c will be created"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 2 to add, 1 to change, 2 to destroy."),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("- b = [") || plan.contains("- b ="),
+        "output removal shown: {plan}"
+    );
 
     let json: serde_json::Value = serde_json::from_str(&ok(d, &["plan", "--json"])).unwrap();
     let actions: Vec<(String, Vec<String>)> = json["resource_changes"]
@@ -149,18 +187,36 @@ resource "flinkform_data" "c" {
         .map(|c| {
             (
                 c["address"].as_str().unwrap().to_string(),
-                c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+                c["change"]["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
             )
         })
         .collect();
-    let find = |a: &str| actions.iter().find(|(x, _)| x == a).map(|(_, v)| v.clone()).unwrap();
+    let find = |a: &str| {
+        actions
+            .iter()
+            .find(|(x, _)| x == a)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     assert_eq!(find("flinkform_data.a[0]"), ["update"]);
     assert_eq!(find("flinkform_data.a[1]"), ["delete"]);
     assert_eq!(find("flinkform_data.b"), ["delete", "create"]);
     assert_eq!(find("flinkform_data.c"), ["create"]);
 
     ok(d, &["apply", "--auto-approve"]);
-    assert_eq!(addresses(&state_json(d)), ["flinkform_data.a[0]", "flinkform_data.b", "flinkform_data.c"]);
+    assert_eq!(
+        addresses(&state_json(d)),
+        [
+            "flinkform_data.a[0]",
+            "flinkform_data.b",
+            "flinkform_data.c"
+        ]
+    );
 
     // create_before_destroy: the new object exists before the old one is destroyed.
     write(
@@ -176,15 +232,26 @@ resource "flinkform_data" "c" {
 "#,
     );
     let plan = ok(d, &["plan"]);
-    assert!(plan.contains("+/- resource \"flinkform_data\" \"c\""), "{plan}");
+    assert!(
+        plan.contains("+/- resource \"flinkform_data\" \"c\""),
+        "{plan}"
+    );
     let out = ok(d, &["apply", "--auto-approve", "--parallelism", "1"]);
-    let created = out.find("flinkform_data.c: Creation complete").expect("created");
-    let destroyed = out.find("flinkform_data.c: Destruction complete").expect("destroyed");
+    let created = out
+        .find("flinkform_data.c: Creation complete")
+        .expect("created");
+    let destroyed = out
+        .find("flinkform_data.c: Destruction complete")
+        .expect("destroyed");
     assert!(created < destroyed, "{out}");
     // The deleted resources (a and b) go before nothing else depends on them... and in reverse
     // dependency order: b (which used a) before a.
-    let b_gone = out.find("flinkform_data.b: Destruction complete").expect("b destroyed");
-    let a_gone = out.find("flinkform_data.a[0]: Destruction complete").expect("a destroyed");
+    let b_gone = out
+        .find("flinkform_data.b: Destruction complete")
+        .expect("b destroyed");
+    let a_gone = out
+        .find("flinkform_data.a[0]: Destruction complete")
+        .expect("a destroyed");
     assert!(b_gone < a_gone, "{out}");
     assert_eq!(addresses(&state_json(d)), ["flinkform_data.c"]);
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 0);
@@ -205,11 +272,27 @@ resource "local_file" "f" {
     std::fs::write(d.join("out/f.txt"), "edited by hand").unwrap();
     let plan = flinkform(d, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("Objects have changed outside of flinkform"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("# local_file.f has changed"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("# local_file.f must be replaced"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Objects have changed outside of flinkform"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("# local_file.f has changed"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("# local_file.f must be replaced"),
+        "{}",
+        plan.stdout
+    );
     ok(d, &["apply", "--auto-approve"]);
-    assert_eq!(std::fs::read_to_string(d.join("out/f.txt")).unwrap(), "managed");
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/f.txt")).unwrap(),
+        "managed"
+    );
 
     // Deleted outside: drift says so, and the plan creates it again.
     std::fs::remove_file(d.join("out/f.txt")).unwrap();
@@ -263,7 +346,11 @@ resource "flinkform_data" "keep" {
     );
     let r = flinkform(d, &["plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("Instance cannot be destroyed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Instance cannot be destroyed"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("flinkform_data.keep"), "{}", r.stderr);
     // Removing the block is a destroy too, and refused likewise while the block says so...
     write(
@@ -285,10 +372,18 @@ resource "flinkform_data" "keep" {
 "#,
     );
     let r = flinkform(d, &["plan", "--detailed-exitcode"]);
-    assert_eq!(r.code, 0, "ignore_changes hides the input change: {}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "ignore_changes hides the input change: {}{}",
+        r.stdout, r.stderr
+    );
     let r = flinkform(d, &["destroy", "--auto-approve"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("Instance cannot be destroyed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Instance cannot be destroyed"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -309,26 +404,60 @@ resource "flinkform_data" "other" {
 "#,
     );
     let d = dir.path();
-    let out = ok(d, &["apply", "--auto-approve", "--target", "flinkform_data.dep"]);
+    let out = ok(
+        d,
+        &["apply", "--auto-approve", "--target", "flinkform_data.dep"],
+    );
     assert!(out.contains("Resources: 2 added"), "{out}");
-    assert_eq!(addresses(&state_json(d)), ["flinkform_data.base", "flinkform_data.dep"]);
+    assert_eq!(
+        addresses(&state_json(d)),
+        ["flinkform_data.base", "flinkform_data.dep"]
+    );
     ok(d, &["apply", "--auto-approve"]);
     let id_of = |name: &str| {
         let state = state_json(d);
-        let r = state["resources"].as_array().unwrap().iter().find(|r| r["address"] == name).unwrap().clone();
+        let r = state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == name)
+            .unwrap()
+            .clone();
         r["instances"][0]["attributes"]["id"].clone()
     };
     let id_before = id_of("flinkform_data.other");
     let dep_before = id_of("flinkform_data.dep");
     let plan = ok(d, &["plan", "--replace", "flinkform_data.other"]);
-    assert!(plan.contains("# flinkform_data.other will be replaced, as requested"), "{plan}");
-    assert!(plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{plan}");
-    ok(d, &["apply", "--auto-approve", "--replace", "flinkform_data.other"]);
+    assert!(
+        plan.contains("# flinkform_data.other will be replaced, as requested"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{plan}"
+    );
+    ok(
+        d,
+        &[
+            "apply",
+            "--auto-approve",
+            "--replace",
+            "flinkform_data.other",
+        ],
+    );
     assert_ne!(id_before, id_of("flinkform_data.other"));
-    assert_eq!(dep_before, id_of("flinkform_data.dep"), "only the requested instance is replaced");
+    assert_eq!(
+        dep_before,
+        id_of("flinkform_data.dep"),
+        "only the requested instance is replaced"
+    );
     let bad = flinkform(d, &["plan", "--target", "flinkform_data"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("Invalid --target address"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("Invalid --target address"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
@@ -340,7 +469,14 @@ fn saved_plans_apply_exactly_and_stale_ones_are_refused() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(d.join("tf.plan")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(d.join("tf.plan"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
     }
     // Applying a saved plan asks nothing.
     let out = ok(d, &["apply", "tf.plan"]);
@@ -348,14 +484,22 @@ fn saved_plans_apply_exactly_and_stale_ones_are_refused() {
     // The state moved on: the same plan is stale now.
     let r = flinkform(d, &["apply", "tf.plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("Saved plan is stale") && r.stderr.contains("state has changed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Saved plan is stale") && r.stderr.contains("state has changed"),
+        "{}",
+        r.stderr
+    );
     // A plan whose configuration changed afterwards is refused too.
     write(d, &BASE.replace("default = 2", "default = 3"));
     ok(d, &["plan", "--out", "next.plan"]);
     write(d, &BASE.replace("default = 2", "default = 4"));
     let r = flinkform(d, &["apply", "next.plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("configuration has changed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("configuration has changed"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -366,9 +510,15 @@ fn detailed_exit_codes() {
     ok(d, &["apply", "--auto-approve"]);
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 0);
     // An output-only change counts as a change.
-    write(d, &format!("{BASE}\noutput \"extra\" {{\n  value = 1\n}}\n"));
+    write(
+        d,
+        &format!("{BASE}\noutput \"extra\" {{\n  value = 1\n}}\n"),
+    );
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 2);
-    write(d, "resource \"flinkform_data\" \"x\" {\n  input = var.nope\n}\n");
+    write(
+        d,
+        "resource \"flinkform_data\" \"x\" {\n  input = var.nope\n}\n",
+    );
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 1);
 }
 
@@ -400,11 +550,18 @@ resource "time_sleep" "slow" {
     assert!(lock.exists(), "the first apply never took the lock");
     let second = flinkform(d, &["apply", "--auto-approve"]);
     assert_eq!(second.code, 1);
-    assert!(second.stderr.contains("Error acquiring the state lock"), "{}", second.stderr);
-    assert!(second.stderr.contains("apply"), "names the holder's operation: {}", second.stderr);
+    assert!(
+        second.stderr.contains("Error acquiring the state lock"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("apply"),
+        "names the holder's operation: {}",
+        second.stderr
+    );
     assert!(first.wait().unwrap().success());
     // With a timeout long enough, the second one waits and goes through.
     let waited = flinkform(d, &["apply", "--auto-approve", "--lock-timeout", "30s"]);
     assert_eq!(waited.code, 0, "{}", waited.stderr);
 }
-

@@ -295,7 +295,11 @@ mod module_target_tests {
             (r#"module.a[1].module.b["y"]"#, false),
             ("module.a.module.b", false),
         ] {
-            assert_eq!(t.parse::<Targetable>().unwrap().contains(&inst), want, "{t}");
+            assert_eq!(
+                t.parse::<Targetable>().unwrap().contains(&inst),
+                want,
+                "{t}"
+            );
         }
     }
 }

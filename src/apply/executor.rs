@@ -206,18 +206,25 @@ pub async fn apply(input: &ApplyInput<'_>) -> (ApplyOutcome, Diagnostics) {
     // What refresh found is recorded first, so the state says it even if nothing else runs.
     for d in &input.plan.drift {
         let change = match (&d.action, &d.after) {
-            (Action::Delete, _) => Some(Change::RemoveInstance { address: d.addr.clone() }),
+            (Action::Delete, _) => Some(Change::RemoveInstance {
+                address: d.addr.clone(),
+            }),
             (_, Some(after)) => InstanceState::from_value(after).ok().map(|mut inst| {
                 if let Some(prior) = input.prior.instance(&d.addr) {
                     inst.dependencies = prior.dependencies.clone();
                 }
-                Change::SetInstance { address: d.addr.clone(), provider: d.provider.clone(), instance: inst }
+                Change::SetInstance {
+                    address: d.addr.clone(),
+                    provider: d.provider.clone(),
+                    instance: inst,
+                }
             }),
             _ => None,
         };
         if let Some(change) = change {
             if let Err(e) = input.writer.record(change) {
-                run.diags.push(Diagnostic::error("Failed to persist state", e.to_string()));
+                run.diags
+                    .push(Diagnostic::error("Failed to persist state", e.to_string()));
             }
         }
     }

@@ -287,9 +287,11 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
         ),
         Command::State { command } => commands::state::run(&ctx, &command, printer),
         Command::Output(args) => commands::output::run(&ctx, &args, printer),
-        Command::Show { json, markdown, path } => {
-            commands::show::run(&ctx, path.as_deref(), json, markdown, printer)
-        }
+        Command::Show {
+            json,
+            markdown,
+            path,
+        } => commands::show::run(&ctx, path.as_deref(), json, markdown, printer),
         Command::ForceUnlock { force, id, state } => {
             commands::force_unlock::run(&ctx, &id, force, state, printer)
         }

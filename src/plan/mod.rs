@@ -137,6 +137,9 @@ impl Plan {
                     c.add += 1;
                     c.destroy += 1;
                 }
+                // A data source "deleted" is only forgotten: nothing is destroyed.
+                Action::Delete
+                    if ch.addr.resource.resource.mode == crate::addrs::ResourceMode::Data => {}
                 Action::Delete => c.destroy += 1,
                 Action::NoOp | Action::Read => {}
             }

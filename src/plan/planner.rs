@@ -19,8 +19,8 @@ use tokio::sync::Semaphore;
 
 use super::{Action, ActionReason, OutputChange, Plan, PlanMode, ResourceChange};
 use crate::addrs::{
-    AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, Referenceable, Resource, ResourceMode,
-    Targetable,
+    AbsResourceInstance, InstanceKey, ModuleInstance, ModulePath, Referenceable, Resource,
+    ResourceMode, Targetable,
 };
 use crate::config::{Config, IgnoreChanges, ResourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -399,12 +399,17 @@ fn is_target_root(targets: &[Targetable], path: &ModulePath, res: &Resource) -> 
     targets.iter().any(|t| match t {
         Targetable::Module(m) => path.0.starts_with(&m.module_path().0),
         Targetable::Resource(r) => &r.module.module_path() == path && &r.resource == res,
-        Targetable::Instance(i) => &i.resource.module.module_path() == path && &i.resource.resource == res,
+        Targetable::Instance(i) => {
+            &i.resource.module.module_path() == path && &i.resource.resource == res
+        }
     })
 }
 
 /// Targeted resource nodes and everything they depend on.
-fn target_closure(g: &ConfigGraph, targets: &[Targetable]) -> HashSet<petgraph::stable_graph::NodeIndex> {
+fn target_closure(
+    g: &ConfigGraph,
+    targets: &[Targetable],
+) -> HashSet<petgraph::stable_graph::NodeIndex> {
     let roots = g.graph.node_indices().filter(|&ix| match &g.graph[ix].key {
         NodeKey::Resource(path, res) => is_target_root(targets, path, res),
         _ => false,
@@ -459,9 +464,10 @@ impl<'a> PlanHook<'a> {
     fn is_targeted(&self, addr: &AbsResourceInstance) -> bool {
         self.opts.targets.is_empty()
             || self.opts.targets.iter().any(|t| t.contains(addr))
-            || self
-                .dependency_resources
-                .contains(&(addr.resource.module.module_path(), addr.resource.resource.clone()))
+            || self.dependency_resources.contains(&(
+                addr.resource.module.module_path(),
+                addr.resource.resource.clone(),
+            ))
     }
 
     fn orphan_reason(&self, addr: &AbsResourceInstance) -> ActionReason {

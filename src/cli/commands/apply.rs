@@ -140,7 +140,8 @@ fn check_not_stale(f: &PlanFile, p: &Prepared) -> Result<(), Diagnostics> {
         .into());
     }
     // A plan made against no state at all applies while there still is none.
-    let both_empty = f.prior_serial == 0 && p.state.serial == 0 && p.state.is_empty() && f.refreshed.is_empty();
+    let both_empty =
+        f.prior_serial == 0 && p.state.serial == 0 && p.state.is_empty() && f.refreshed.is_empty();
     if !both_empty && (f.prior_lineage != p.state.lineage || f.prior_serial != p.state.serial) {
         return Err(Diagnostic::error(
             "Saved plan is stale",

@@ -12,10 +12,6 @@ use std::path::Path;
 use serde_json::{json, Map, Value as Json};
 
 use super::Context;
-use crate::plan::file::PlanFile;
-use crate::plan::render::human::{render_plan, HumanOptions};
-use crate::plan::render::json::plan_json;
-use crate::plan::render::markdown::plan_markdown;
 use crate::addrs::{AbsResource, InstanceKey, ModuleInstance};
 use crate::cli::backend::{backend_for_command, load_state, StateFlags};
 use crate::cli::Printer;
@@ -23,6 +19,10 @@ use crate::diagnostics::SourceMap;
 use crate::graph::walk::ProviderSet;
 use crate::lang::value::{format_number, is_identifier, quote_string};
 use crate::lang::{Type, Value, ValueKind};
+use crate::plan::file::PlanFile;
+use crate::plan::render::human::{render_plan, HumanOptions};
+use crate::plan::render::json::plan_json;
+use crate::plan::render::markdown::plan_markdown;
 use crate::providers::provider_for_type;
 use crate::providers::schema::{Nesting, Schema};
 use crate::state::{InstanceState, InstanceStatus, LocalBackend, ResourceState, State};
@@ -30,13 +30,25 @@ use crate::state::{InstanceState, InstanceStatus, LocalBackend, ResourceState, S
 /// The `format_version` of the JSON form.
 const JSON_FORMAT_VERSION: &str = "1.0";
 
-pub fn run(ctx: &Context, path: Option<&Path>, json: bool, markdown: bool, printer: &mut Printer) -> i32 {
+pub fn run(
+    ctx: &Context,
+    path: Option<&Path>,
+    json: bool,
+    markdown: bool,
+    printer: &mut Printer,
+) -> i32 {
     if let Some(path) = path {
         if let Ok(file) = PlanFile::read(path) {
             return show_plan(&file, json, markdown, printer);
         }
         if markdown {
-            printer.error("Not a plan file", &format!("{} is not a flinkform plan file: --markdown shows plans.", path.display()));
+            printer.error(
+                "Not a plan file",
+                &format!(
+                    "{} is not a flinkform plan file: --markdown shows plans.",
+                    path.display()
+                ),
+            );
             return 1;
         }
         return show_file(path, json, printer);
@@ -51,8 +63,7 @@ pub fn run(ctx: &Context, path: Option<&Path>, json: bool, markdown: bool, print
     show_backend(&backend, json, printer)
 }
 
-/// `show PATH`: a state file. This is where plan files are to be recognised and shown; until
-/// then anything that is not a state file is refused.
+/// `show PATH` for a file that is not a plan: a state file, or an error.
 fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
     // Relative to the working directory, which is the process's.
     let bytes = match std::fs::read(path) {
@@ -66,17 +77,10 @@ fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
         }
     };
     if !looks_like_state(&bytes) {
-        // Not a state: say what was wrong with it as a plan file, the likelier intent.
-        if let Err(e) = PlanFile::read(path) {
-            printer.error("Failed to read the file", &format!("{} is neither a flinkform state nor a plan file: {e}", path.display()));
-            return 1;
-        }
+        // Plan files were tried before coming here.
         printer.error(
-            "Unsupported file",
-            &format!(
-                "{} is not a flinkform state file, and plan files are not supported yet.",
-                path.display()
-            ),
+            "Failed to read the file",
+            &format!("{} is neither a flinkform state nor a plan file.", path.display()),
         );
         return 1;
     }
@@ -90,7 +94,12 @@ fn show_plan(file: &PlanFile, json: bool, markdown: bool, printer: &mut Printer)
     } else if markdown {
         printer.out(&plan_markdown(&file.plan));
     } else {
-        printer.out(&render_plan(&file.plan, &HumanOptions { color: printer.color }));
+        printer.out(&render_plan(
+            &file.plan,
+            &HumanOptions {
+                color: printer.color,
+            },
+        ));
     }
     0
 }

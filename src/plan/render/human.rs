@@ -18,7 +18,7 @@ use std::fmt::Write;
 use super::diff::{align, Diff, Differ, Node};
 use super::{
     describe_delete_reason, ordered_changes, plain_symbol, resource_mode_word, sanitize_line,
-    shown_counts, shown_in_plan, Painter, DATA_READ_NOTE,
+    shown_in_plan, Painter, DATA_READ_NOTE,
 };
 use crate::lang::value::{is_identifier, quote_string};
 use crate::lang::{Value, ValueKind};
@@ -116,7 +116,7 @@ pub(super) fn render(plan: &Plan, color: bool, markers_first: bool) -> String {
             out.push_str(&r.resource(change, Cause::Plan));
             out.push('\n');
         }
-        let counts = shown_counts(plan);
+        let counts = plan.counts();
         let _ = write!(
             out,
             "\n{} {} to add, {} to change, {} to destroy.\n",

@@ -6,10 +6,7 @@
 use std::fmt::Write;
 
 use super::diff::{Diff, Differ};
-use super::{
-    describe_delete_reason, ordered_changes, plain_symbol, sanitize_line, shown_counts,
-    shown_in_plan,
-};
+use super::{describe_delete_reason, ordered_changes, plain_symbol, sanitize_line, shown_in_plan};
 use crate::plan::{Action, ActionReason, Plan, PlanMode, ResourceChange};
 
 /// At most this many changed attributes are named in a row's details.
@@ -46,7 +43,7 @@ pub fn plan_markdown(plan: &Plan) -> String {
         );
         drift.iter().map(|c| drift_row(c)).collect()
     } else {
-        let counts = shown_counts(plan);
+        let counts = plan.counts();
         let _ = writeln!(
             out,
             "### Plan: {} to add, {} to change, {} to destroy.\n",

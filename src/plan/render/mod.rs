@@ -14,7 +14,7 @@ pub mod json;
 pub mod markdown;
 
 use crate::addrs::ResourceMode;
-use crate::plan::{Action, ActionReason, Counts, Plan, ResourceChange};
+use crate::plan::{Action, ActionReason, ResourceChange};
 
 /// The second comment line of a data source read during apply.
 const DATA_READ_NOTE: &str = "(config refers to values not yet known)";
@@ -33,18 +33,6 @@ fn shown_in_plan(change: &ResourceChange) -> bool {
     change.action != Action::NoOp
         && !(change.action == Action::Delete
             && change.addr.resource.resource.mode == ResourceMode::Data)
-}
-
-/// The plan's counts for the summary line, leaving out what is not shown.
-fn shown_counts(plan: &Plan) -> Counts {
-    let mut counts = plan.counts();
-    let hidden_deletes = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Delete && !shown_in_plan(c))
-        .count();
-    counts.destroy = counts.destroy.saturating_sub(hidden_deletes);
-    counts
 }
 
 /// `resource` or `data`, as the block is written.
