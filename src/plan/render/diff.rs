@@ -117,10 +117,9 @@ impl<'a> Differ<'a> {
             node,
         };
 
-        // A sensitive null still hides whether it is null; otherwise null is the same as absent.
-        let present = |v: Option<&'a Value>| {
-            v.filter(|v| !v.is_null() || (v.is_sensitive() && !ignore_marks))
-        };
+        // Null is the same as absent, sensitive or not: a schema marks its sensitive attributes
+        // whether set or not, and an unset one has nothing to hide.
+        let present = |v: Option<&'a Value>| v.filter(|v| !v.is_null());
         let (before, after) = (present(before), present(after));
 
         if self.path.len() > MAX_DEPTH {
