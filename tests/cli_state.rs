@@ -998,7 +998,8 @@ fn show_path_shows_a_state_file_and_refuses_anything_else() {
     let r = run(dir.path(), &["show", "main.hcl"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("is neither a flinkform state nor a plan file"),
+        r.stderr
+            .contains("is neither a flinkform state nor a plan file"),
         "{}",
         r.transcript
     );

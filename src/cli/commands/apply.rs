@@ -215,9 +215,12 @@ fn execute(
         }
     };
     let interrupt = Arc::new(Interrupt::default());
+    // On a terminal, a live status line shows what is running.
+    let live = std::io::stdout().is_terminal();
     let hooks = Arc::new(ProgressView::new(
         Box::new(std::io::stdout()),
         printer.color,
+        live,
     ));
     let plan: &Plan = &planned.plan;
     let input = ApplyInput {
@@ -230,7 +233,7 @@ fn execute(
         cwd: ctx.cwd.clone(),
         parallelism: flags.parallelism,
         writer: &writer,
-        hooks,
+        hooks: hooks.clone(),
         interrupt: interrupt.clone(),
     };
     printer.out("\n");
@@ -240,6 +243,7 @@ fn execute(
         watcher.abort();
         result
     });
+    hooks.finish();
     let finished = writer.finish();
     printer.diagnostics(&diags, &config.sources);
     let state = match finished {

@@ -80,7 +80,10 @@ fn show_file(path: &Path, json: bool, printer: &mut Printer) -> i32 {
         // Plan files were tried before coming here.
         printer.error(
             "Failed to read the file",
-            &format!("{} is neither a flinkform state nor a plan file.", path.display()),
+            &format!(
+                "{} is neither a flinkform state nor a plan file.",
+                path.display()
+            ),
         );
         return 1;
     }

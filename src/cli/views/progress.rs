@@ -13,29 +13,70 @@ use std::time::Duration;
 use crate::addrs::AbsResourceInstance;
 use crate::apply::{ApplyHooks, OpKind};
 
-/// Writes progress lines to a shared writer (stdout), whole lines at a time.
+/// Writes progress lines to a shared writer (stdout), whole lines at a time. On a terminal
+/// (`live`), a status line under them keeps count of running and finished operations and is
+/// redrawn as they change.
 pub struct ProgressView {
-    out: Mutex<Box<dyn Write + Send>>,
+    out: Mutex<Output>,
     color: bool,
+    live: bool,
+}
+
+struct Output {
+    w: Box<dyn Write + Send>,
+    running: usize,
+    done: usize,
+    failed: usize,
 }
 
 impl ProgressView {
-    pub fn new(out: Box<dyn Write + Send>, color: bool) -> Self {
+    pub fn new(out: Box<dyn Write + Send>, color: bool, live: bool) -> Self {
         ProgressView {
-            out: Mutex::new(out),
+            out: Mutex::new(Output {
+                w: out,
+                running: 0,
+                done: 0,
+                failed: 0,
+            }),
             color,
+            live,
         }
     }
 
-    fn line(&self, addr: &AbsResourceInstance, text: &str) {
+    /// Prints one event line; `delta` updates the live counts (running, done, failed).
+    fn event(&self, addr: &AbsResourceInstance, text: &str, delta: (isize, usize, usize)) {
         let line = if self.color {
             format!("\x1b[1m{addr}: {text}\x1b[0m\n")
         } else {
             format!("{addr}: {text}\n")
         };
-        if let Ok(mut out) = self.out.lock() {
-            let _ = out.write_all(line.as_bytes());
-            let _ = out.flush();
+        let Ok(mut out) = self.out.lock() else { return };
+        out.running = out.running.saturating_add_signed(delta.0);
+        out.done += delta.1;
+        out.failed += delta.2;
+        let mut text = String::new();
+        if self.live {
+            // Clear the previous status line, print the event, redraw the status below it.
+            text.push_str("\r\x1b[K");
+        }
+        text.push_str(&line);
+        if self.live {
+            text.push_str(&format!(
+                "\x1b[2m  {} running, {} done, {} failed\x1b[0m",
+                out.running, out.done, out.failed
+            ));
+        }
+        let _ = out.w.write_all(text.as_bytes());
+        let _ = out.w.flush();
+    }
+
+    /// Removes the live status line before the final report.
+    pub fn finish(&self) {
+        if self.live {
+            if let Ok(mut out) = self.out.lock() {
+                let _ = out.w.write_all(b"\r\x1b[K");
+                let _ = out.w.flush();
+            }
         }
     }
 }
@@ -60,20 +101,19 @@ fn with_id(text: String, id: Option<&str>) -> String {
 impl ApplyHooks for ProgressView {
     fn starting(&self, addr: &AbsResourceInstance, op: OpKind, id: Option<&str>) {
         let text = format!("{}...", op.progressive());
-        self.line(
-            addr,
-            &if op == OpKind::Create {
-                text
-            } else {
-                with_id(text, id)
-            },
-        );
+        let text = if op == OpKind::Create {
+            text
+        } else {
+            with_id(text, id)
+        };
+        self.event(addr, &text, (1, 0, 0));
     }
 
     fn still_running(&self, addr: &AbsResourceInstance, op: OpKind, elapsed: Duration) {
-        self.line(
+        self.event(
             addr,
             &format!("{} [{} elapsed]", op.still(), format_elapsed(elapsed)),
+            (0, 0, 0),
         );
     }
 
@@ -86,23 +126,78 @@ impl ApplyHooks for ProgressView {
         ok: bool,
     ) {
         if !ok {
+            let text = format!(
+                "{} failed after {}",
+                op.progressive(),
+                format_elapsed(elapsed)
+            );
+            self.event(addr, &text, (-1, 0, 1));
             return;
         }
         let text = format!("{} after {}", op.complete(), format_elapsed(elapsed));
-        self.line(
-            addr,
-            &if op == OpKind::Delete {
-                text
-            } else {
-                with_id(text, id)
-            },
-        );
+        let text = if op == OpKind::Delete {
+            text
+        } else {
+            with_id(text, id)
+        };
+        self.event(addr, &text, (-1, 1, 0));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lines_and_live_status() {
+        let addr: AbsResourceInstance = "flinkform_data.x".parse().unwrap();
+        let buf = Shared::default();
+        let plain = ProgressView::new(Box::new(buf.clone()), false, false);
+        plain.starting(&addr, OpKind::Update, Some("abc"));
+        plain.finished(
+            &addr,
+            OpKind::Update,
+            Duration::from_secs(2),
+            Some("abc"),
+            true,
+        );
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, "flinkform_data.x: Modifying... [id=abc]\nflinkform_data.x: Modifications complete after 2s [id=abc]\n");
+
+        let buf = Shared::default();
+        let live = ProgressView::new(Box::new(buf.clone()), false, true);
+        live.starting(&addr, OpKind::Create, None);
+        live.finished(
+            &addr,
+            OpKind::Create,
+            Duration::from_secs(1),
+            Some("i"),
+            false,
+        );
+        live.finish();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("1 running, 0 done, 0 failed"), "{text:?}");
+        assert!(
+            text.contains("Creating failed after 1s")
+                && text.contains("0 running, 0 done, 1 failed"),
+            "{text:?}"
+        );
+        assert!(text.ends_with("\r\x1b[K"), "{text:?}");
+    }
 
     #[test]
     fn elapsed_like_go() {
