@@ -28,6 +28,7 @@
 
 pub mod builtin;
 pub mod schema;
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -289,14 +290,20 @@ pub fn plan_with_replacement(
 }
 
 /// The providers flinkform can instantiate, by local name.
+/// The testing provider only when [`testing::ENABLE_VAR`] asks for it: it must not appear to users.
 pub fn available() -> &'static [&'static str] {
-    &["flinkform"]
+    if testing::enabled() {
+        &["flinkform", "testing"]
+    } else {
+        &["flinkform"]
+    }
 }
 
 /// A new, unconfigured instance of the provider named `name`.
 pub fn instantiate(name: &str) -> Option<Arc<dyn Provider>> {
     match name {
         "flinkform" => Some(Arc::new(builtin::BuiltinProvider::new())),
+        "testing" if testing::enabled() => Some(Arc::new(testing::TestingProvider::new())),
         _ => None,
     }
 }
