@@ -565,3 +565,79 @@ resource "time_sleep" "slow" {
     let waited = flinkform(d, &["apply", "--auto-approve", "--lock-timeout", "30s"]);
     assert_eq!(waited.code, 0, "{}", waited.stderr);
 }
+
+#[test]
+fn rendered_and_json_plan_snapshots() {
+    let dir = config(
+        r#"
+variable "secret" {
+  type      = string
+  default   = "hunter2"
+  sensitive = true
+}
+
+resource "flinkform_data" "config" {
+  input = {
+    sql      = "SELECT *\nFROM orders\nWHERE amount > 10"
+    replicas = 2
+  }
+}
+
+resource "local_file" "secret" {
+  filename          = "${path.module}/out/secret.txt"
+  sensitive_content = var.secret
+}
+
+output "config_id" {
+  value = flinkform_data.config.id
+}
+"#,
+    );
+    let d = dir.path();
+    ok(d, &["apply", "--auto-approve"]);
+    std::fs::write(
+        d.join("main.hcl"),
+        r#"
+variable "secret" {
+  type      = string
+  default   = "hunter3"
+  sensitive = true
+}
+
+resource "flinkform_data" "config" {
+  input = {
+    sql      = "SELECT *\nFROM orders\nWHERE amount > 100"
+    replicas = 3
+  }
+}
+
+resource "local_file" "secret" {
+  filename          = "${path.module}/out/secret.txt"
+  sensitive_content = var.secret
+}
+
+output "config_id" {
+  value = flinkform_data.config.id
+}
+"#,
+    )
+    .unwrap();
+    let human = ok(d, &["plan"]);
+    assert!(!human.contains("hunter"), "a secret in the plan:\n{human}");
+    let json = ok(d, &["plan", "--json"]);
+    assert!(
+        !json.contains("hunter"),
+        "a secret in the JSON plan:\n{json}"
+    );
+    // Ids and hashes differ per run: keep the shape, not the random parts.
+    let id = state_json(d)["resources"][0]["instances"][0]["attributes"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    insta::assert_snapshot!("plan_human", human.replace(&id, "<id>"));
+    let mut doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let text = serde_json::to_string_pretty(&doc.take())
+        .unwrap()
+        .replace(&id, "<id>");
+    insta::assert_snapshot!("plan_json", text);
+}

@@ -15,7 +15,7 @@ use crate::addrs::{AbsResourceInstance, ModulePath, Resource};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::graph::deps::resource_dependencies;
-use crate::graph::walk::{InstanceValues, ProviderSet, WalkInput, Walker};
+use crate::graph::walk::{read_data_source_now, InstanceValues, ProviderSet, WalkInput, Walker};
 use crate::graph::{ConfigGraph, NodeKey};
 use crate::lang::{FuncContext, Value};
 use crate::plan::planner::{apply_ignore_changes, recorded_value};
@@ -84,6 +84,9 @@ struct Finished {
     op: OpKind,
     record: Record,
     result: Result<Option<Value>, Diagnostic>,
+    elapsed: Duration,
+    /// The object's id, for the progress line.
+    id: Option<String>,
 }
 
 /// The static address a resource's dependencies are recorded by: `module.a.flink_job.etl`.
@@ -150,19 +153,16 @@ async fn run_job(
         Ok(v) => id_of(v.as_ref()).or(id),
         Err(_) => id,
     };
-    hooks.finished(
-        &job.addr,
-        job.op,
-        start.elapsed(),
-        new_id.as_deref(),
-        result.is_ok(),
-    );
+    // The "complete" line is printed by the scheduler once the result is recorded, so that
+    // what the output calls complete is in the state.
     Finished {
         job_id,
         addr: job.addr,
         op: job.op,
         record: job.record,
         result,
+        elapsed: start.elapsed(),
+        id: new_id,
     }
 }
 
@@ -262,8 +262,17 @@ impl Run<'_> {
             .cloned()
     }
 
-    /// Applies the state change of a finished operation; returns whether it succeeded.
+    /// Applies the state change of a finished operation, then reports it; returns whether it
+    /// succeeded.
     fn record(&mut self, f: &Finished, provider_addr: &str) -> bool {
+        let ok = self.record_change(f, provider_addr);
+        self.input
+            .hooks
+            .finished(&f.addr, f.op, f.elapsed, f.id.as_deref(), ok);
+        ok
+    }
+
+    fn record_change(&mut self, f: &Finished, provider_addr: &str) -> bool {
         let change = match (&f.result, f.record) {
             (Err(d), _) => {
                 self.diags.push(d.clone());
@@ -680,6 +689,14 @@ impl InstanceValues for ApplyWalkHook<'_> {
         provider: &dyn Provider,
         schema: &Schema,
     ) -> Result<Value, Diagnostics> {
+        if addr.resource.resource.mode == crate::addrs::ResourceMode::Data
+            && !self.changes.contains_key(addr)
+        {
+            // Read while planning: read again, for the values as they are now.
+            if let Some(v) = read_data_source_now(addr, config, provider, schema)? {
+                return Ok(v);
+            }
+        }
         let Some(change) = self.changes.get(addr) else {
             // Not in the plan (untargeted): it stays as recorded.
             return Ok(match recorded_value(self.run_providers, addr, self.prior) {
@@ -744,7 +761,12 @@ impl InstanceValues for ApplyWalkHook<'_> {
             planned: Some(planned.clone()),
             config: Some(final_config),
             provider: arc,
-            record: Record::Set,
+            // Data sources are read each run, never recorded.
+            record: if op == OpKind::Read {
+                Record::Nothing
+            } else {
+                Record::Set
+            },
         });
         Ok(planned)
     }

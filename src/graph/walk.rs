@@ -108,6 +108,23 @@ impl InstanceValues for ConfigOnly {
     }
 }
 
+/// A data source's value, read now when its configuration is wholly known; `None` when it
+/// must wait for apply (its configuration depends on values not known yet).
+pub fn read_data_source_now(
+    addr: &AbsResourceInstance,
+    config: &Value,
+    provider: &dyn Provider,
+    schema: &Schema,
+) -> Result<Option<Value>, Diagnostics> {
+    if !config.is_wholly_known() {
+        return Ok(None);
+    }
+    match block_on(provider.read_data_source(&addr.resource.resource.type_name, config)) {
+        Ok(v) => Ok(Some(schema.mark_sensitive_attributes(v))),
+        Err(e) => Err(e.to_diagnostic().with_address(addr.to_string()).into()),
+    }
+}
+
 /// For `graph`: every instance's value is what its provider plans for creating it, so values
 /// the provider can tell before apply (`flinkform_data.output`) flow on. Records every
 /// instance with its configuration and value.
@@ -125,6 +142,15 @@ impl InstanceValues for PlannedCreate {
         schema: &Schema,
     ) -> Result<Value, Diagnostics> {
         let proposed = schema.proposed_new(None, config);
+        if addr.resource.resource.mode == ResourceMode::Data {
+            let value = read_data_source_now(addr, config, provider, schema)?.unwrap_or(proposed);
+            self.instances.push(InstanceResult {
+                addr: addr.clone(),
+                config: config.clone(),
+                value: value.clone(),
+            });
+            return Ok(value);
+        }
         let req = PlanRequest {
             type_name: &addr.resource.resource.type_name,
             prior_state: None,
@@ -951,7 +977,7 @@ impl Walker<'_> {
 
 /// Runs a provider future to completion from the (synchronous) walk: on the current tokio
 /// runtime when there is one, else on a small runtime of its own.
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => tokio::task::block_in_place(|| handle.block_on(fut)),
         Err(_) => tokio::runtime::Builder::new_current_thread()

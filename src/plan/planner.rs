@@ -25,7 +25,7 @@ use crate::addrs::{
 use crate::config::{Config, IgnoreChanges, ResourceConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::graph::deps::dependency_closure;
-use crate::graph::walk::{walk, InstanceValues, ProviderSet, WalkInput};
+use crate::graph::walk::{read_data_source_now, walk, InstanceValues, ProviderSet, WalkInput};
 use crate::graph::{ConfigGraph, NodeKey};
 use crate::lang::{FuncContext, Value};
 use crate::providers::schema::{AttrPath, PathStep, Schema};
@@ -508,6 +508,34 @@ impl<'a> PlanHook<'a> {
         })
     }
 
+    /// A data source is read while planning when it can be; otherwise the plan says it will be
+    /// read during apply, and its value is unknown until then.
+    fn plan_data_read(
+        &mut self,
+        addr: &AbsResourceInstance,
+        config: &Value,
+        provider: &dyn Provider,
+        schema: &Schema,
+    ) -> Result<Value, Diagnostics> {
+        if let Some(value) = read_data_source_now(addr, config, provider, schema)? {
+            return Ok(value);
+        }
+        let planned = schema.mark_sensitive_attributes(schema.proposed_new(None, config));
+        let mut c = change(
+            addr.clone(),
+            format!(
+                "provider.{}",
+                provider_for_type(&addr.resource.resource.type_name)
+            ),
+            Action::Read,
+            None,
+            Some(planned.clone()),
+        );
+        c.reason = None;
+        self.changes.push(c);
+        Ok(planned)
+    }
+
     fn plan_instance(
         &mut self,
         addr: &AbsResourceInstance,
@@ -620,6 +648,9 @@ impl InstanceValues for PlanHook<'_> {
         schema: &Schema,
     ) -> Result<Value, Diagnostics> {
         self.visited.insert(addr.clone());
+        if addr.resource.resource.mode == ResourceMode::Data {
+            return self.plan_data_read(addr, config, provider, schema);
+        }
         if !self.is_targeted(addr) {
             // Untargeted instances keep what they are; nothing is planned for them.
             return Ok(self

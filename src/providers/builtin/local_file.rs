@@ -152,8 +152,9 @@ pub(super) fn plan(proposed: &Value, config: &Value) -> Value {
             updates.push((name, Value::string(DEFAULT_PERMISSION)));
         }
     }
+    let sensitive = content_of(proposed).is_some_and(|(name, _)| name == "sensitive_content");
     match content_of(proposed).and_then(|(_, v)| v.as_str()) {
-        Some(text) => updates.extend(checksums(text.as_bytes())),
+        Some(text) => updates.extend(checksums(text.as_bytes(), sensitive)),
         None => {
             updates.extend(CHECKSUM_ATTRIBUTES.map(|name| (name, Value::unknown(Type::String))))
         }
@@ -161,7 +162,9 @@ pub(super) fn plan(proposed: &Value, config: &Value) -> Value {
     with_attrs(proposed, updates)
 }
 
-fn checksums(bytes: &[u8]) -> [(&'static str, Value); 7] {
+/// The id and checksums of a content. Of a sensitive content they are sensitive too: a hash of
+/// a short secret gives the secret away.
+fn checksums(bytes: &[u8], sensitive: bool) -> [(&'static str, Value); 7] {
     let b64 = base64::engine::general_purpose::STANDARD;
     let sha1 = hex(&Sha1::digest(bytes));
     let sha256 = Sha256::digest(bytes);
@@ -175,6 +178,7 @@ fn checksums(bytes: &[u8]) -> [(&'static str, Value); 7] {
         ("content_sha512", Value::string(hex(&sha512))),
         ("content_base64sha512", Value::string(b64.encode(sha512))),
     ]
+    .map(|(name, v)| (name, v.mark_sensitive_if(sensitive)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -224,7 +228,8 @@ pub(super) async fn write(planned: &Value) -> Result<Value, ProviderError> {
     let dir_mode = permission_of(planned, "directory_permission")?;
     let path = PathBuf::from(filename);
     let bytes = text.as_bytes().to_vec();
-    let state = with_attrs(planned, checksums(&bytes));
+    let sensitive = content_of(planned).is_some_and(|(name, _)| name == "sensitive_content");
+    let state = with_attrs(planned, checksums(&bytes, sensitive));
     blocking(format!("writing file {filename:?}"), move || {
         write_atomically(&path, &bytes, file_mode, dir_mode)
     })
@@ -251,7 +256,8 @@ pub(super) async fn read(prior: &Value) -> Result<Option<Value>, ProviderError> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(ProviderError::io(format!("reading file {filename:?}"), e)),
     };
-    let sums = checksums(&bytes);
+    let content_name = content_of(prior).map_or("content", |(name, _)| name);
+    let sums = checksums(&bytes, content_name == "sensitive_content");
     let [(_, found_id), ..] = &sums;
     let unchanged = prior
         .get_attr("id")
@@ -259,7 +265,6 @@ pub(super) async fn read(prior: &Value) -> Result<Option<Value>, ProviderError> 
     if unchanged {
         return Ok(Some(prior.clone()));
     }
-    let content_name = content_of(prior).map_or("content", |(name, _)| name);
     let found = Value::string(String::from_utf8_lossy(&bytes).into_owned());
     let mut updates = vec![(content_name, found)];
     updates.extend(sums);
@@ -281,7 +286,7 @@ pub(super) async fn import(filename: &str) -> Result<Value, ProviderError> {
         }
         Err(e) => return Err(ProviderError::io(format!("reading file {filename:?}"), e)),
     };
-    let sums = checksums(&bytes);
+    let sums = checksums(&bytes, false);
     let text =
         String::from_utf8(bytes).map_err(|_| invalid("the file is not UTF-8 text".into()))?;
     let mut attrs = vec![
@@ -380,7 +385,7 @@ mod tests {
 
     #[test]
     fn checksums_match_known_digests() {
-        let sums = checksums(b"hello");
+        let sums = checksums(b"hello", false);
         let get = |name: &str| {
             sums.iter()
                 .find(|(n, _)| *n == name)

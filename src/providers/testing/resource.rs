@@ -106,10 +106,17 @@ pub(super) fn plan(prior: Option<&Value>, proposed: &Value) -> Value {
     }
 }
 
+/// Creates the object. With `state_dir`, the object's identity comes from its arguments, the
+/// way an Azure resource is named by its ID or a Flink job by a job ID derived from its
+/// address: a create retried after an interrupted apply finds the object the first attempt
+/// made and adopts it (no second line in `creates.log`), instead of making another.
 pub(super) async fn create(planned: &Value, attempts: &Mutex<()>) -> Result<Value, ProviderError> {
     wait(planned).await?;
     faults::inject(planned, Operation::Create, attempts)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = match store::state_dir(planned) {
+        Some(_) => identity(planned),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     let state = with_attrs(
         planned,
         [
@@ -119,11 +126,29 @@ pub(super) async fn create(planned: &Value, attempts: &Mutex<()>) -> Result<Valu
     );
     let state = wholly_known(state)?;
     if let Some(dir) = store::state_dir(&state) {
+        let existed = store::object_path(&dir, &id)?.exists();
         store::write_object(&dir, &state).await?;
-        let value = state.get_attr("value").cloned().unwrap_or_else(Value::null);
-        store::log_create(&dir, &id, &value).await?;
+        if !existed {
+            let value = state.get_attr("value").cloned().unwrap_or_else(Value::null);
+            store::log_create(&dir, &id, &value).await?;
+        }
     }
     Ok(state)
+}
+
+/// A stable identity from the arguments that make the object what it is.
+fn identity(planned: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for name in ["value", "replace_value"] {
+        let v = planned
+            .get_attr(name)
+            .map(Value::to_json)
+            .unwrap_or(serde_json::Value::Null);
+        h.update(v.to_string().as_bytes());
+        h.update([0]);
+    }
+    format!("{:x}", h.finalize())[..32].to_string()
 }
 
 pub(super) async fn update(
