@@ -18,10 +18,10 @@ use crate::graph::deps::resource_dependencies;
 use crate::graph::walk::{read_data_source_now, InstanceValues, ProviderSet, WalkInput, Walker};
 use crate::graph::{ConfigGraph, NodeKey};
 use crate::lang::{FuncContext, Value};
-use crate::plan::planner::{apply_ignore_changes, recorded_value};
+use crate::plan::planner::{apply_ignore_changes, provider_plan, recorded_value};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::providers::schema::Schema;
-use crate::providers::{provider_for_type, ApplyRequest, PlanRequest, Provider};
+use crate::providers::{provider_for_type, ApplyRequest, Provider};
 use crate::state::{Change, InstanceState, OutputState, State, StateWriter};
 
 /// Everything an apply needs.
@@ -722,16 +722,8 @@ impl InstanceValues for ApplyWalkHook<'_> {
         let planned = if op == OpKind::Read {
             final_config.clone()
         } else {
-            let proposed = schema.proposed_new(prior, &final_config);
-            let resp = provider
-                .plan_resource_change(PlanRequest {
-                    type_name,
-                    prior_state: prior,
-                    proposed_new_state: Some(&proposed),
-                    config: Some(&final_config),
-                })
-                .map_err(|e| Diagnostics::from(e.to_diagnostic().with_address(addr.to_string())))?;
-            if op == OpKind::Update && !resp.requires_replace.is_empty() {
+            let (planned, requires_replace) = provider_plan(addr, prior, &final_config, provider, schema)?;
+            if op == OpKind::Update && !requires_replace.is_empty() {
                 return Err(Diagnostic::error(
                     "Provider produced inconsistent final plan",
                     format!(
@@ -741,7 +733,7 @@ impl InstanceValues for ApplyWalkHook<'_> {
                 .with_address(addr.to_string())
                 .into());
             }
-            schema.mark_sensitive_attributes(resp.planned_state.unwrap_or(proposed))
+            schema.mark_sensitive_attributes(planned)
         };
         let Some(arc) = self
             .run_providers

@@ -552,20 +552,7 @@ impl<'a> PlanHook<'a> {
             }
             _ => config.clone(),
         };
-        let provider_err = |e: crate::providers::ProviderError| -> Diagnostics {
-            e.to_diagnostic().with_address(addr.to_string()).into()
-        };
-        let proposed = schema.proposed_new(prior, &config);
-        let resp = provider
-            .plan_resource_change(PlanRequest {
-                type_name,
-                prior_state: prior,
-                proposed_new_state: Some(&proposed),
-                config: Some(&config),
-            })
-            .map_err(provider_err)?;
-        let mut planned = resp.planned_state.unwrap_or(proposed);
-        let mut replace_paths = resp.requires_replace;
+        let (mut planned, mut replace_paths) = provider_plan(addr, prior, &config, provider, schema)?;
         let tainted = self
             .input
             .state
@@ -593,17 +580,7 @@ impl<'a> PlanHook<'a> {
                 } else {
                     if replace_paths.is_empty() {
                         // Forced: plan the replacement as the create it will be.
-                        let create = schema.proposed_new(None, &config);
-                        let resp = provider
-                            .plan_resource_change(PlanRequest {
-                                type_name,
-                                prior_state: None,
-                                proposed_new_state: Some(&create),
-                                config: Some(&config),
-                            })
-                            .map_err(provider_err)?;
-                        planned = resp.planned_state.unwrap_or(create);
-                        replace_paths = Vec::new();
+                        (planned, replace_paths) = provider_plan(addr, None, &config, provider, schema)?;
                     }
                     let cbd = rc.is_some_and(|rc| rc.lifecycle.create_before_destroy);
                     (
@@ -661,6 +638,27 @@ impl InstanceValues for PlanHook<'_> {
         }
         self.plan_instance(addr, config, provider, schema)
     }
+}
+
+/// The provider's plan for one instance: the proposed new state (ProposedNew of prior and
+/// configuration) planned by the provider; the planned value and the paths forcing replacement.
+pub(crate) fn provider_plan(
+    addr: &AbsResourceInstance,
+    prior: Option<&Value>,
+    config: &Value,
+    provider: &dyn Provider,
+    schema: &Schema,
+) -> Result<(Value, Vec<AttrPath>), Diagnostics> {
+    let proposed = schema.proposed_new(prior, config);
+    let resp = provider
+        .plan_resource_change(PlanRequest {
+            type_name: &addr.resource.resource.type_name,
+            prior_state: prior,
+            proposed_new_state: Some(&proposed),
+            config: Some(config),
+        })
+        .map_err(|e| Diagnostics::from(e.to_diagnostic().with_address(addr.to_string())))?;
+    Ok((resp.planned_state.unwrap_or(proposed), resp.requires_replace))
 }
 
 fn prevent_destroy_error(addr: &AbsResourceInstance, rc: &ResourceConfig) -> Diagnostic {

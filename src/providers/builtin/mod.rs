@@ -247,14 +247,8 @@ fn is_set(value: &Value, name: &str) -> bool {
     value.get_attr(name).is_some_and(|v| !v.is_null())
 }
 
-/// `object` with some attributes replaced.
-fn with_attrs<'a>(object: &Value, updates: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
-    let mut attrs = object.as_map().cloned().unwrap_or_default();
-    for (name, v) in updates {
-        attrs.insert(name.to_string(), v);
-    }
-    Value::object(attrs).mark_sensitive_if(object.is_sensitive())
-}
+/// Shared with the resource modules below.
+use crate::lang::value::with_attrs;
 
 #[cfg(test)]
 mod tests {
