@@ -230,16 +230,35 @@ output "later" {
     .unwrap();
     let plan = flinkform(d, &["plan"]);
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("value      = \"known now\"") || plan.stdout.contains("value = \"known now\""), "{}", plan.stdout);
-    assert!(plan.stdout.contains("# data.testing_data.later will be read during apply"), "{}", plan.stdout);
-    let json: serde_json::Value = serde_json::from_str(&flinkform(d, &["plan", "--json"]).stdout).unwrap();
-    let later = json["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "data.testing_data.later").unwrap();
+    assert!(
+        plan.stdout.contains("value      = \"known now\"")
+            || plan.stdout.contains("value = \"known now\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("# data.testing_data.later will be read during apply"),
+        "{}",
+        plan.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&flinkform(d, &["plan", "--json"]).stdout).unwrap();
+    let later = json["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "data.testing_data.later")
+        .unwrap();
     assert_eq!(later["change"]["actions"][0], "read");
     let apply = flinkform(d, &["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
     let id = flinkform(d, &["state", "show", "testing_resource.r"]).stdout;
     let output = flinkform(d, &["output", "--raw", "later"]).stdout;
-    assert!(!output.is_empty() && id.contains(output.trim()), "the read saw the created id: {output} / {id}");
+    assert!(
+        !output.is_empty() && id.contains(output.trim()),
+        "the read saw the created id: {output} / {id}"
+    );
     // Data sources are read each run and never recorded.
     assert_eq!(state_list(d), ["testing_resource.r"]);
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 0);

@@ -660,11 +660,21 @@ resource "flinkform_data" "job" {
     );
     let d = dir.path();
     ok(d, &["apply", "--auto-approve"]);
-    let text = std::fs::read_to_string(d.join("main.hcl")).unwrap().replace("\"v1\"", "\"v2\"");
+    let text = std::fs::read_to_string(d.join("main.hcl"))
+        .unwrap()
+        .replace("\"v1\"", "\"v2\"");
     write(d, &text);
     let plan = ok(d, &["plan"]);
-    assert!(plan.contains("# flinkform_data.cluster will be updated in-place"), "{plan}");
-    assert!(plan.contains("# flinkform_data.job will be replaced due to changes in replace_triggered_by"), "{plan}");
+    assert!(
+        plan.contains("# flinkform_data.cluster will be updated in-place"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(
+            "# flinkform_data.job will be replaced due to changes in replace_triggered_by"
+        ),
+        "{plan}"
+    );
     ok(d, &["apply", "--auto-approve"]);
     assert_eq!(flinkform(d, &["plan", "--detailed-exitcode"]).code, 0);
 }
@@ -675,12 +685,19 @@ fn saved_plans_show_as_text_json_and_markdown() {
     let d = dir.path();
     ok(d, &["plan", "--out", "p.plan"]);
     let text = ok(d, &["show", "p.plan"]);
-    assert!(text.contains("Plan: 3 to add, 0 to change, 0 to destroy."), "{text}");
-    let json: serde_json::Value = serde_json::from_str(&ok(d, &["show", "--json", "p.plan"])).unwrap();
+    assert!(
+        text.contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(d, &["show", "--json", "p.plan"])).unwrap();
     assert_eq!(json["format_version"], "1.0");
     assert_eq!(json["resource_changes"].as_array().unwrap().len(), 3);
     let md = ok(d, &["show", "--markdown", "p.plan"]);
-    assert!(md.contains("<details>") && md.contains("| Action | Resource |"), "{md}");
+    assert!(
+        md.contains("<details>") && md.contains("| Action | Resource |"),
+        "{md}"
+    );
     assert!(md.contains("flinkform_data.a[0]"), "{md}");
 }
 
@@ -712,15 +729,24 @@ resource "time_sleep" "second" {
         .unwrap();
     // Interrupt once while the first operation runs.
     std::thread::sleep(std::time::Duration::from_millis(1200));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stderr.contains("Interrupt received"), "{stderr}");
-    assert!(stdout.contains("time_sleep.first: Creation complete"), "the running operation finished: {stdout}");
-    assert!(!stdout.contains("time_sleep.second: Creating"), "nothing new started: {stdout}");
+    assert!(
+        stdout.contains("time_sleep.first: Creation complete"),
+        "the running operation finished: {stdout}"
+    );
+    assert!(
+        !stdout.contains("time_sleep.second: Creating"),
+        "nothing new started: {stdout}"
+    );
     assert!(stdout.contains("Apply interrupted."), "{stdout}");
     assert_eq!(addresses(&state_json(d)), ["time_sleep.first"]);
 }

@@ -209,7 +209,8 @@ async fn destroy_plans_to_nothing() {
         response,
         PlanResponse {
             planned_state: None,
-            requires_replace: vec![]
+            requires_replace: vec![],
+            notes: Default::default(),
         }
     );
 }

@@ -722,7 +722,8 @@ impl InstanceValues for ApplyWalkHook<'_> {
         let planned = if op == OpKind::Read {
             final_config.clone()
         } else {
-            let (planned, requires_replace) = provider_plan(addr, prior, &final_config, provider, schema)?;
+            let (planned, requires_replace, _) =
+                provider_plan(addr, prior, &final_config, provider, schema)?;
             if op == OpKind::Update && !requires_replace.is_empty() {
                 return Err(Diagnostic::error(
                     "Provider produced inconsistent final plan",

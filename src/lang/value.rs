@@ -350,7 +350,10 @@ impl Value {
 }
 
 /// `object` (an object or map) with some attributes replaced or added; its mark is kept.
-pub fn with_attrs<'a>(object: &Value, updates: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+pub fn with_attrs<'a>(
+    object: &Value,
+    updates: impl IntoIterator<Item = (&'a str, Value)>,
+) -> Value {
     let mut attrs = object.as_map().cloned().unwrap_or_default();
     for (name, v) in updates {
         attrs.insert(name.to_string(), v);

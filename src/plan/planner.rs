@@ -552,7 +552,8 @@ impl<'a> PlanHook<'a> {
             }
             _ => config.clone(),
         };
-        let (mut planned, mut replace_paths) = provider_plan(addr, prior, &config, provider, schema)?;
+        let (mut planned, mut replace_paths, mut notes) =
+            provider_plan(addr, prior, &config, provider, schema)?;
         let tainted = self
             .input
             .state
@@ -580,7 +581,8 @@ impl<'a> PlanHook<'a> {
                 } else {
                     if replace_paths.is_empty() {
                         // Forced: plan the replacement as the create it will be.
-                        (planned, replace_paths) = provider_plan(addr, None, &config, provider, schema)?;
+                        (planned, replace_paths, notes) =
+                            provider_plan(addr, None, &config, provider, schema)?;
                     }
                     let cbd = rc.is_some_and(|rc| rc.lifecycle.create_before_destroy);
                     (
@@ -610,7 +612,7 @@ impl<'a> PlanHook<'a> {
             after: Some(planned.clone()),
             replace_paths,
             reason,
-            notes: BTreeMap::new(),
+            notes,
         });
         Ok(planned)
     }
@@ -641,14 +643,15 @@ impl InstanceValues for PlanHook<'_> {
 }
 
 /// The provider's plan for one instance: the proposed new state (ProposedNew of prior and
-/// configuration) planned by the provider; the planned value and the paths forcing replacement.
+/// configuration) planned by the provider; the planned value, the paths forcing replacement
+/// and the provider's notes on how the change will run.
 pub(crate) fn provider_plan(
     addr: &AbsResourceInstance,
     prior: Option<&Value>,
     config: &Value,
     provider: &dyn Provider,
     schema: &Schema,
-) -> Result<(Value, Vec<AttrPath>), Diagnostics> {
+) -> Result<(Value, Vec<AttrPath>, BTreeMap<AttrPath, String>), Diagnostics> {
     let proposed = schema.proposed_new(prior, config);
     let resp = provider
         .plan_resource_change(PlanRequest {
@@ -658,7 +661,11 @@ pub(crate) fn provider_plan(
             config: Some(config),
         })
         .map_err(|e| Diagnostics::from(e.to_diagnostic().with_address(addr.to_string())))?;
-    Ok((resp.planned_state.unwrap_or(proposed), resp.requires_replace))
+    Ok((
+        resp.planned_state.unwrap_or(proposed),
+        resp.requires_replace,
+        resp.notes,
+    ))
 }
 
 fn prevent_destroy_error(addr: &AbsResourceInstance, rc: &ResourceConfig) -> Diagnostic {

@@ -65,6 +65,9 @@ pub struct PlanRequest<'a> {
 pub struct PlanResponse {
     pub planned_state: Option<Value>,
     pub requires_replace: Vec<AttrPath>,
+    /// How the change of an attribute will be carried out, shown after it in the plan
+    /// (`parallelism`: "restart from savepoint"); empty when there is nothing to say.
+    pub notes: std::collections::BTreeMap<AttrPath, String>,
 }
 
 /// An apply: create (no prior), update (both), or delete (no planned state).
@@ -266,6 +269,7 @@ pub fn plan_with_replacement(
         return Ok(PlanResponse {
             planned_state: None,
             requires_replace: Vec::new(),
+            notes: Default::default(),
         });
     };
     let config = req.config.unwrap_or(proposed);
@@ -279,6 +283,7 @@ pub fn plan_with_replacement(
         return Ok(PlanResponse {
             planned_state: Some(planned),
             requires_replace,
+            notes: Default::default(),
         });
     }
     let fresh = schema.proposed_new(None, config);
@@ -286,6 +291,7 @@ pub fn plan_with_replacement(
     Ok(PlanResponse {
         planned_state: Some(planned),
         requires_replace,
+        notes: Default::default(),
     })
 }
 
