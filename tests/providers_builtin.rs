@@ -71,6 +71,7 @@ async fn apply_result(
         prior_state: prior,
         planned_state: planned,
         config: planned,
+        checkpoint: None,
     })
     .await
 }
@@ -89,6 +90,7 @@ async fn read(p: &dyn Provider, type_name: &str, prior: &Value) -> Option<Value>
     p.read_resource(ReadRequest {
         type_name,
         prior_state: prior,
+        pending_operation: None,
     })
     .await
     .expect("reads")
@@ -152,6 +154,7 @@ async fn operations_need_configuration() {
         .read_resource(ReadRequest {
             type_name: "flinkform_data",
             prior_state: &c,
+            pending_operation: None,
         })
         .await
         .unwrap_err();

@@ -72,6 +72,7 @@ async fn apply(
         prior_state: prior,
         planned_state: planned,
         config: planned,
+        checkpoint: None,
     })
     .await
 }
@@ -108,6 +109,7 @@ async fn read_result(p: &dyn Provider, prior: &Value) -> Result<Option<Value>, P
     p.read_resource(ReadRequest {
         type_name: RESOURCE,
         prior_state: prior,
+        pending_operation: None,
     })
     .await
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use petgraph::stable_graph::NodeIndex;
 use petgraph::Direction;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -64,6 +65,17 @@ struct Job {
     provider: Arc<dyn Provider>,
     /// What the result changes in the state.
     record: Record,
+    /// The provider configuration, as recorded in state.
+    provider_addr: String,
+}
+
+/// An operation in flight that a provider said how to resume (see [`Checkpoint`]).
+struct Pending {
+    addr: AbsResourceInstance,
+    provider_addr: String,
+    /// The object as known before the operation ends (prior, or planned for a create).
+    base: Option<Value>,
+    operation: serde_json::Value,
 }
 
 /// How a finished operation changes the state.
@@ -89,6 +101,25 @@ struct Finished {
     id: Option<String>,
 }
 
+/// `v` with unknown parts null: what of a planned object can be recorded before it exists.
+fn known_parts(v: &Value) -> Value {
+    use crate::lang::ValueKind;
+    let out = match v.kind() {
+        ValueKind::Unknown(t) => Value::null_of(t.clone()),
+        ValueKind::List(e) => Value::list(e.iter().map(known_parts).collect()),
+        ValueKind::Set(e) => Value::set(e.iter().map(known_parts).collect()),
+        ValueKind::Tuple(e) => Value::tuple(e.iter().map(known_parts).collect()),
+        ValueKind::Map(m) => {
+            Value::map(m.iter().map(|(k, v)| (k.clone(), known_parts(v))).collect())
+        }
+        ValueKind::Object(m) => {
+            Value::object(m.iter().map(|(k, v)| (k.clone(), known_parts(v))).collect())
+        }
+        _ => v.clone(),
+    };
+    out.mark_sensitive_if(v.is_sensitive())
+}
+
 /// The static address a resource's dependencies are recorded by: `module.a.flink_job.etl`.
 fn static_key(module: &ModulePath, resource: &Resource) -> String {
     if module.is_root() {
@@ -112,12 +143,26 @@ async fn run_job(
     job: Job,
     permits: Arc<Semaphore>,
     hooks: Arc<dyn ApplyHooks>,
+    checkpoints: UnboundedSender<Pending>,
 ) -> Finished {
     let _permit = permits.acquire_owned().await;
     let id = id_of(job.prior.as_ref());
     hooks.starting(&job.addr, job.op, id.as_deref());
     let start = Instant::now();
     let type_name = job.addr.resource.resource.type_name.clone();
+    let (addr, provider_addr, base) = (
+        job.addr.clone(),
+        job.provider_addr.clone(),
+        job.prior.clone().or(job.planned.clone()),
+    );
+    let checkpoint = move |operation: serde_json::Value| {
+        let _ = checkpoints.send(Pending {
+            addr: addr.clone(),
+            provider_addr: provider_addr.clone(),
+            base: base.clone(),
+            operation,
+        });
+    };
     let fut = async {
         match job.op {
             OpKind::Read => job
@@ -132,6 +177,7 @@ async fn run_job(
                         prior_state: job.prior.as_ref(),
                         planned_state: job.planned.as_ref(),
                         config: job.config.as_ref(),
+                        checkpoint: Some(&checkpoint),
                     })
                     .await
             }
@@ -174,6 +220,8 @@ struct Run<'a> {
     diags: Diagnostics,
     /// Static resource key → the resources it depended on, for recording in state.
     dependencies: HashMap<String, Vec<String>>,
+    checkpoint_tx: UnboundedSender<Pending>,
+    checkpoint_rx: UnboundedReceiver<Pending>,
 }
 
 /// Applies the plan. Every completed operation is recorded through `input.writer`; the
@@ -194,12 +242,15 @@ pub async fn apply(input: &ApplyInput<'_>) -> (ApplyOutcome, Diagnostics) {
             _ => None,
         })
         .collect();
+    let (checkpoint_tx, checkpoint_rx) = unbounded_channel();
     let mut run = Run {
         input,
         permits: Arc::new(Semaphore::new(input.parallelism.max(1))),
         outcome: ApplyOutcome::default(),
         diags: Diagnostics::new(),
         dependencies,
+        checkpoint_tx,
+        checkpoint_rx,
     };
     let changes = &input.plan.changes;
 
@@ -260,6 +311,53 @@ impl Run<'_> {
             .providers
             .get(provider_for_type(&addr.resource.resource.type_name))
             .cloned()
+    }
+
+    /// The next finished operation, recording operations in flight that checkpoint meanwhile;
+    /// `None` when nothing runs.
+    async fn next_finished(
+        &mut self,
+        tasks: &mut JoinSet<Finished>,
+    ) -> Option<Result<Finished, tokio::task::JoinError>> {
+        loop {
+            tokio::select! {
+                biased;
+                Some(p) = self.checkpoint_rx.recv() => self.record_pending(p),
+                joined = tasks.join_next() => {
+                    while let Ok(p) = self.checkpoint_rx.try_recv() {
+                        self.record_pending(p);
+                    }
+                    return joined;
+                }
+            }
+        }
+    }
+
+    /// Records an operation in flight: the instance, pending, with what resuming it needs.
+    fn record_pending(&mut self, p: Pending) {
+        let base = p
+            .base
+            .as_ref()
+            .map(known_parts)
+            .unwrap_or_else(Value::empty_object);
+        let Ok(mut inst) = InstanceState::from_value(&base) else {
+            return;
+        };
+        inst.status = crate::state::InstanceStatus::Pending;
+        inst.pending_operation = Some(p.operation);
+        let key = static_key(
+            &p.addr.resource.module.module_path(),
+            &p.addr.resource.resource,
+        );
+        inst.dependencies = self.dependencies.get(&key).cloned().unwrap_or_default();
+        if let Err(e) = self.input.writer.record(Change::SetInstance {
+            address: p.addr,
+            provider: p.provider_addr,
+            instance: inst,
+        }) {
+            self.diags
+                .push(Diagnostic::error("Failed to persist state", e.to_string()));
+        }
     }
 
     /// Applies the state change of a finished operation, then reports it; returns whether it
@@ -417,6 +515,7 @@ impl Run<'_> {
                             config: None,
                             provider,
                             record,
+                            provider_addr: c.provider.clone(),
                         };
                         provider_addrs.insert(i, c.provider.clone());
                         tasks.spawn(run_job(
@@ -424,6 +523,7 @@ impl Run<'_> {
                             job,
                             self.permits.clone(),
                             self.input.hooks.clone(),
+                            self.checkpoint_tx.clone(),
                         ));
                     }
                     (skip, provider) => {
@@ -443,7 +543,7 @@ impl Run<'_> {
                     }
                 }
             }
-            let Some(joined) = tasks.join_next().await else {
+            let Some(joined) = self.next_finished(&mut tasks).await else {
                 break;
             };
             let Ok(f) = joined else { continue };
@@ -580,10 +680,16 @@ impl Run<'_> {
                         .map(|c| c.provider.clone())
                         .unwrap_or_default();
                     job_nodes.insert(id, (ix, provider_addr));
-                    tasks.spawn(run_job(id, job, self.permits.clone(), input.hooks.clone()));
+                    tasks.spawn(run_job(
+                        id,
+                        job,
+                        self.permits.clone(),
+                        input.hooks.clone(),
+                        self.checkpoint_tx.clone(),
+                    ));
                 }
             }
-            let Some(joined) = tasks.join_next().await else {
+            let Some(joined) = self.next_finished(&mut tasks).await else {
                 break;
             };
             let Ok(f) = joined else { continue };
@@ -760,6 +866,7 @@ impl InstanceValues for ApplyWalkHook<'_> {
             } else {
                 Record::Set
             },
+            provider_addr: change.provider.clone(),
         });
         Ok(planned)
     }

@@ -162,7 +162,18 @@ pub async fn plan(
                     ));
                 }
                 Ok(Some(after)) => {
-                    if !same_object(before, &after) {
+                    // A pending operation resumed by the read is over: the object is as read.
+                    let was_pending = input
+                        .state
+                        .instance(&addr)
+                        .is_some_and(|i| i.status == InstanceStatus::Pending);
+                    if was_pending {
+                        if let Some(inst) = refreshed_state.instance_mut(&addr) {
+                            inst.status = InstanceStatus::Ready;
+                            inst.pending_operation = None;
+                        }
+                    }
+                    if was_pending || !same_object(before, &after) {
                         if let Some(inst) = refreshed_state.instance_mut(&addr) {
                             if let Ok(new) = crate::state::InstanceState::from_value(&after) {
                                 inst.attributes = new.attributes;
@@ -345,6 +356,10 @@ async fn refresh_all(
             continue;
         }
         let (addr, prior, permits) = (addr.clone(), prior.clone(), permits.clone());
+        let pending = input
+            .state
+            .instance(&addr)
+            .and_then(|i| i.pending_operation.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let type_name = addr.resource.resource.type_name.clone();
@@ -352,6 +367,7 @@ async fn refresh_all(
                 .read_resource(ReadRequest {
                     type_name: &type_name,
                     prior_state: &prior,
+                    pending_operation: pending.as_ref(),
                 })
                 .await
                 .map_err(|e| {

@@ -45,7 +45,16 @@ pub use schema::{
 pub struct ReadRequest<'a> {
     pub type_name: &'a str,
     pub prior_state: &'a Value,
+    /// What an interrupted apply recorded of an operation in flight (see
+    /// [`ApplyRequest::checkpoint`]): the provider resumes it (e.g. polls the long-running
+    /// operation to its end) and returns the object it produced, or `None` if there is none.
+    pub pending_operation: Option<&'a serde_json::Value>,
 }
+
+/// Records what an operation in flight needs to be resumed (an Azure operation URL), before
+/// waiting for it; flinkform stores it in the state at once, so that an interrupted apply
+/// resumes the operation instead of starting it again.
+pub type Checkpoint = dyn Fn(serde_json::Value) + Send + Sync;
 
 /// A plan for one resource instance.
 pub struct PlanRequest<'a> {
@@ -77,6 +86,8 @@ pub struct ApplyRequest<'a> {
     pub planned_state: Option<&'a Value>,
     /// The configuration as evaluated at apply time (wholly known); `None` when deleting.
     pub config: Option<&'a Value>,
+    /// Called with what resuming the operation would need, once it is started remotely.
+    pub checkpoint: Option<&'a Checkpoint>,
 }
 
 /// Why a provider operation failed. Carries no values of resource attributes, so that neither
