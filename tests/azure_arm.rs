@@ -1076,3 +1076,110 @@ fn request_bodies_are_checked_against_the_official_specifications() {
         Verdict::NoSpec
     );
 }
+
+/// The refresh benchmark's shape at the client level: 200 reads at a parallelism of 10, each
+/// answered after 100 ms. The floor is 2.0 s; the client may add little to it.
+#[tokio::test]
+async fn two_hundred_reads_at_parallelism_ten_with_100ms_latency() {
+    let s = StandIn::start();
+    let c = with_group(&s).await;
+    s.set_polls(0);
+    let ids: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/v{i}",
+                rg_id(&s)
+            )
+        })
+        .collect();
+    for id in &ids {
+        c.put(id, NET_API, &vnet_body(), None).await.expect("put");
+    }
+    s.set_latency(Duration::from_millis(100));
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(10));
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        let c = c.clone();
+        let semaphore = semaphore.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire().await.expect("semaphore");
+            c.get(&id, NET_API).await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert!(result.expect("task").expect("get").is_some());
+    }
+    let elapsed = started.elapsed();
+    eprintln!("200 reads, parallelism 10, 100 ms each: {elapsed:?}");
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn token_failures_that_may_pass_are_retried() {
+    let s = StandIn::start();
+    s.inject(Fault::server_error(503).at_token_endpoint());
+    s.inject(Fault::throttle(0).at_token_endpoint());
+    let c = client(&s).await;
+    assert_eq!(
+        c.get(&rg_id(&s), RG_API).await.expect("after retries"),
+        None
+    );
+    let token_statuses: Vec<u16> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(token_statuses, vec![503, 429, 200]);
+
+    // A token ARM refuses is an answer, not retried (azure_identity's cache would hand out
+    // the same token again).
+    s.inject(Fault::error(401, "InvalidAuthenticationToken", "The access token is invalid."));
+    let err = c.get(&rg_id(&s), RG_API).await.expect_err("refused");
+    assert_eq!(err.code(), Some("InvalidAuthenticationToken"));
+    assert_eq!(statuses(&s, "GET", &rg_id(&s)), vec![404, 401]);
+    assert_eq!(s.tokens_issued(), 1);
+    assert_eq!(err.status(), Some(401));
+}
+
+#[tokio::test]
+async fn echo_hooks_answer_the_way_azure_normalises() {
+    let s = StandIn::start();
+    s.on_type(
+        "Microsoft.ContainerService/managedClusters",
+        |cluster, ctx| {
+            if let Some(location) = cluster["location"].as_str() {
+                cluster["location"] = json!(arm_standin::azure_location(location));
+            }
+            // "1.29" is served as the latest patch; server defaults for what was not set.
+            if cluster["properties"]["kubernetesVersion"] == "1.29" {
+                cluster["properties"]["kubernetesVersion"] = json!("1.29.7");
+            }
+            let properties = &mut cluster["properties"];
+            if properties.get("nodeResourceGroup").is_none() {
+                properties["nodeResourceGroup"] = json!("MC_rg-flink_aks-flink_westeurope");
+            }
+            // ARM echoes the resource group segment in lower case.
+            cluster["id"] = json!(ctx.id.replace("/resourceGroups/", "/resourcegroups/"));
+            assert!(ctx.method == "PUT" || ctx.method == "PATCH");
+        },
+    );
+    let c = with_group(&s).await;
+    let id = cluster_id(&s);
+    let body = json!({"location": "West Europe", "properties": {"kubernetesVersion": "1.29", "dnsPrefix": "flink"}});
+    let created = c.put(&id, AKS_API, &body, None).await.expect("put");
+    assert_eq!(created["location"], "westeurope");
+    assert_eq!(created["properties"]["kubernetesVersion"], "1.29.7");
+    assert_eq!(
+        created["properties"]["nodeResourceGroup"],
+        "MC_rg-flink_aks-flink_westeurope"
+    );
+    assert_eq!(
+        created["id"],
+        json!(id.replace("/resourceGroups/", "/resourcegroups/"))
+    );
+    // Ids are case-insensitive: the original casing reads the same resource.
+    assert_eq!(c.get(&id, AKS_API).await.expect("get"), Some(created));
+}
