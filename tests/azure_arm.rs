@@ -632,7 +632,21 @@ async fn operations_on_one_cluster_are_serialised() {
         .iter()
         .any(|r| r.status == 409 && r.method == "PUT"));
 
-    // Different clusters are not serialised against each other.
+    // The collection lists the pools.
+    let pools = c
+        .get(&format!("{cluster}/agentPools"), AKS_API)
+        .await
+        .expect("list")
+        .expect("collection");
+    let names: Vec<&str> = pools["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["pool1", "pool2", "pool3", "pool4"]);
+
+    // Pools of one cluster share its key.
     assert_eq!(
         flinkform::providers::azure::arm::serialize_key(&pool("pool1")),
         flinkform::providers::azure::arm::serialize_key(&cluster.to_uppercase())
@@ -1136,7 +1150,11 @@ async fn token_failures_that_may_pass_are_retried() {
 
     // A token ARM refuses is an answer, not retried (azure_identity's cache would hand out
     // the same token again).
-    s.inject(Fault::error(401, "InvalidAuthenticationToken", "The access token is invalid."));
+    s.inject(Fault::error(
+        401,
+        "InvalidAuthenticationToken",
+        "The access token is invalid.",
+    ));
     let err = c.get(&rg_id(&s), RG_API).await.expect_err("refused");
     assert_eq!(err.code(), Some("InvalidAuthenticationToken"));
     assert_eq!(statuses(&s, "GET", &rg_id(&s)), vec![404, 401]);
