@@ -26,6 +26,7 @@
 //!
 //! Progress reporting (hooks) is the executor's job, not the provider's.
 
+pub mod azure;
 pub mod builtin;
 pub mod schema;
 pub mod testing;

@@ -1,0 +1,3 @@
+//! The Azure provider: resources managed through Azure Resource Manager.
+
+pub mod arm;
