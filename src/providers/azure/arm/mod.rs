@@ -661,7 +661,8 @@ impl ArmClient {
                 url.to_string(),
             )));
         }
-        if matches!(answer.status, 201 | 202) {
+        // As azcore does: a Location header makes any success answer an operation.
+        if answer.status != 204 {
             if let Some(url) = answer.header("location") {
                 let url = self.operation_url(&url)?;
                 return Ok(Some(pending(OperationKind::Location, url.to_string())));
