@@ -11,14 +11,14 @@ use azure_support::spec::{Specs, Strict};
 use serde_json::{json, Value};
 
 fn specs() -> Specs {
-    Specs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azure_specs"))
+    Specs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/arm_standin/reference"))
 }
 
 const AKS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1";
 
 fn example(specs: &Specs, name: &str) -> Value {
     let _ = specs;
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azure_specs").join(name)).unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/arm_standin/reference").join(name)).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 

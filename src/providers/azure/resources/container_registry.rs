@@ -680,7 +680,7 @@ mod tests {
     #[test]
     fn parse_official_example() {
         let example: Json = serde_json::from_str(include_str!(
-            "../../../../tests/azure_specs/acr-2025-11-01-example-RegistryCreate.json"
+            "../../../../tests/arm_standin/reference/acr-2025-11-01-example-RegistryCreate.json"
         ))
         .unwrap();
         let body = &example["responses"]["200"]["body"];

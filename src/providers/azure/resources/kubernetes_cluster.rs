@@ -1519,7 +1519,7 @@ mod tests {
 
     fn example() -> Json {
         serde_json::from_str(include_str!(
-            "../../../../tests/azure_specs/aks-2025-10-01-example-ManagedClustersCreate_Update.json"
+            "../../../../tests/arm_standin/reference/aks-2025-10-01-example-ManagedClustersCreate_Update.json"
         ))
         .unwrap()
     }
