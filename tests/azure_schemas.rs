@@ -2,6 +2,8 @@
 //! example requests conform, and it catches what it must (read-only properties sent, wrong
 //! types, enums, patterns, required properties, unknown properties).
 
+#[path = "arm_standin/mod.rs"]
+mod arm_standin;
 #[path = "azure_support/mod.rs"]
 mod azure_support;
 

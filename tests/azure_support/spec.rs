@@ -108,41 +108,49 @@ impl Specs {
         api_version: Option<&str>,
     ) -> Option<Result<Option<At<'a>>, String>> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // The most specific template wins; the generic resource operations
+        // (`.../providers/{resourceProviderNamespace}/...`) describe no type's body.
+        let literals = |t: &str| t.split('/').filter(|p| !p.starts_with('{')).count();
+        let mut best: Option<(&String, &String, &Value)> = None;
         for (file, doc) in &self.files {
             let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
                 continue;
             };
             for (template, ops) in paths {
-                if !template_matches(template, &segments) {
+                if template.contains("{resourceProviderNamespace}") || !template_matches(template, &segments) {
                     continue;
                 }
-                let version = doc.pointer("/info/version").and_then(Value::as_str);
-                if api_version.is_some() && api_version != version {
-                    return Some(Err(format!(
-                        "{method} {path}: api-version {api_version:?}, the specification {file} is {version:?}"
-                    )));
+                if best.is_none_or(|(_, t, _)| literals(template) > literals(t)) {
+                    best = Some((file, template, ops));
                 }
-                let Some(op) = ops.get(method.to_ascii_lowercase()) else {
-                    return Some(Err(format!("{method} {path}: {template} has no {method}")));
-                };
-                let params = op.get("parameters").and_then(Value::as_array);
-                for p in params.into_iter().flatten() {
-                    let p = match p.get("$ref").and_then(Value::as_str) {
-                        Some(r) => match self.resolve(file, r) {
-                            Ok(at) => at,
-                            // Shared parameters of files not copied here (api-version...).
-                            Err(_) => continue,
-                        },
-                        None => At { file, schema: p },
-                    };
-                    if p.schema.get("in").and_then(Value::as_str) == Some("body") {
-                        return Some(Ok(p.schema.get("schema").map(|s| At { file: p.file, schema: s })));
-                    }
-                }
-                return Some(Ok(None));
             }
         }
-        None
+        let (file, template, ops) = best?;
+        let doc = &self.files[file];
+        let version = doc.pointer("/info/version").and_then(Value::as_str);
+        if api_version.is_some() && api_version != version {
+            return Some(Err(format!(
+                "{method} {path}: api-version {api_version:?}, the specification {file} is {version:?}"
+            )));
+        }
+        let Some(op) = ops.get(method.to_ascii_lowercase()) else {
+            return Some(Err(format!("{method} {path}: {template} has no {method}")));
+        };
+        let params = op.get("parameters").and_then(Value::as_array);
+        for p in params.into_iter().flatten() {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => match self.resolve(file, r) {
+                    Ok(at) => at,
+                    // Shared parameters of files not copied here (api-version...).
+                    Err(_) => continue,
+                },
+                None => At { file, schema: p },
+            };
+            if p.schema.get("in").and_then(Value::as_str) == Some("body") {
+                return Some(Ok(p.schema.get("schema").map(|s| At { file: p.file, schema: s })));
+            }
+        }
+        Some(Ok(None))
     }
 
     /// Problems of a request body (empty when it conforms); `None` when no specification here

@@ -624,16 +624,65 @@ impl KubernetesCluster {
         })
     }
 
+    /// The cluster, with the default pool's profile as its agent pool has it: AKS keeps
+    /// pools as sub-resources of their own, and azurerm reads the default pool there too.
+    /// `pool` is the default pool's name (else the cluster's System pool).
     async fn get_cluster(
         &self,
         env: &Env<'_>,
         id: &str,
+        pool: Option<&str>,
         what: &str,
     ) -> Result<Option<Json>, ProviderError> {
-        env.client
+        let Some(mut cluster) = env
+            .client
             .get(id, API_VERSION)
             .await
-            .map_err(|e| remote_error("reading", what, e))
+            .map_err(|e| remote_error("reading", what, e))?
+        else {
+            return Ok(None);
+        };
+        let profiles = at(&cluster, "/properties/agentPoolProfiles")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let name = pool.map(str::to_string).or_else(|| {
+            profiles
+                .iter()
+                .find(|p| p.get("mode").and_then(Json::as_str) == Some("System"))
+                .and_then(|p| p.get("name").and_then(Json::as_str))
+                .map(str::to_string)
+        });
+        let Some(name) = name else {
+            return Ok(Some(cluster));
+        };
+        let agent_pool = env
+            .client
+            .get(&Self::agent_pool_id(id, &name), API_VERSION)
+            .await
+            .map_err(|e| remote_error("reading the default node pool of", what, e))?;
+        let Some(props) = agent_pool
+            .as_ref()
+            .and_then(|a| a.get("properties"))
+            .and_then(Json::as_object)
+        else {
+            return Ok(Some(cluster));
+        };
+        let mut profile = props.clone();
+        profile.insert("name".into(), json!(name));
+        let mut profiles: Vec<Json> = profiles
+            .into_iter()
+            .filter(|p| {
+                !p.get("name")
+                    .and_then(Json::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+            })
+            .collect();
+        profiles.insert(0, Json::Object(profile));
+        if let Some(props) = cluster.get_mut("properties").and_then(Json::as_object_mut) {
+            props.insert("agentPoolProfiles".into(), Json::Array(profiles));
+        }
+        Ok(Some(cluster))
     }
 }
 
@@ -1371,6 +1420,16 @@ impl AzureResource for KubernetesCluster {
         ))
     }
 
+    async fn read(&self, env: &Env<'_>, prior: &Value) -> Result<Option<Value>, ProviderError> {
+        let id = self.arm_id(prior, env.subscription)?;
+        let pool = Self::pool_of(prior).and_then(|p| vstr(p, "name"));
+        let Some(remote) = self.get_cluster(env, &id, pool, &self.describe(prior)).await? else {
+            return Ok(None);
+        };
+        let state = self.parse(&remote, prior);
+        self.extras(env, &id, state).await.map(Some)
+    }
+
     async fn create(
         &self,
         env: &Env<'_>,
@@ -1410,7 +1469,7 @@ impl AzureResource for KubernetesCluster {
         // 1. The cluster's own settings, with the pool as it is now.
         if Self::cluster_changed(prior, planned) {
             let existing =
-                self.get_cluster(env, &id, &what)
+                self.get_cluster(env, &id, Some(&pool_name), &what)
                     .await?
                     .ok_or_else(|| ProviderError::Remote {
                         message: format!("Error updating {what}: the cluster no longer exists."),
@@ -1502,7 +1561,7 @@ impl AzureResource for KubernetesCluster {
             }
         }
         let remote =
-            self.get_cluster(env, &id, &what)
+            self.get_cluster(env, &id, Some(&pool_name), &what)
                 .await?
                 .ok_or_else(|| ProviderError::Remote {
                     message: format!("Error updating {what}: the cluster is gone."),

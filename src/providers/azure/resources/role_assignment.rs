@@ -328,6 +328,19 @@ impl AzureResource for RoleAssignment {
     }
 
     fn parse(&self, remote: &Json, _reference: &Value) -> Value {
+        // The scope is in the properties; else what the ID has before the assignment part.
+        let scope = match jstr(remote, "/properties/scope") {
+            s if !s.is_null() => s,
+            _ => jstr(remote, "/id")
+                .as_str()
+                .and_then(|id| {
+                    let at = id
+                        .to_ascii_lowercase()
+                        .rfind("/providers/microsoft.authorization/roleassignments/")?;
+                    Some(Value::string(if at == 0 { "/" } else { &id[..at] }))
+                })
+                .unwrap_or_else(|| Value::null_of(Type::String)),
+        };
         let role_id = jstr(remote, "/properties/roleDefinitionId");
         let role_name = role_id
             .as_str()
@@ -337,7 +350,7 @@ impl AzureResource for RoleAssignment {
         object([
             ("id", jstr(remote, "/id")),
             ("name", jstr(remote, "/name")),
-            ("scope", jstr(remote, "/properties/scope")),
+            ("scope", scope),
             ("role_definition_id", role_id),
             ("role_definition_name", role_name),
             ("principal_id", jstr(remote, "/properties/principalId")),
