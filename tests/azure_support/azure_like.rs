@@ -15,17 +15,30 @@ use crate::arm_standin::{HookContext, StandIn};
 /// A GUID derived from `seed`, stable across runs.
 pub fn guid(seed: &str) -> String {
     let hex = format!("{:x}", Sha256::digest(seed.as_bytes()));
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn location(v: &str) -> String {
-    v.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    v.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// An ID in the casing ARM often answers with.
 pub fn recased(id: &str) -> String {
     id.replace("/resourceGroups/", "/resourcegroups/")
-        .replace("/Microsoft.OperationalInsights/", "/microsoft.operationalinsights/")
+        .replace(
+            "/Microsoft.OperationalInsights/",
+            "/microsoft.operationalinsights/",
+        )
         .replace("/Microsoft.Network/", "/Microsoft.network/")
 }
 
@@ -42,7 +55,10 @@ fn tracked(r: &mut Value) {
         r["location"] = json!(location(l));
     }
     if let Some(tags) = r.get("tags").and_then(Value::as_object) {
-        let lowered: Map<String, Value> = tags.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect();
+        let lowered: Map<String, Value> = tags
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), v.clone()))
+            .collect();
         r["tags"] = Value::Object(lowered);
     }
 }
@@ -84,7 +100,11 @@ pub fn install(standin: &StandIn) {
         }
         default(p, "privateEndpointNetworkPolicies", json!("Disabled"));
         default(p, "privateLinkServiceNetworkPolicies", json!("Enabled"));
-        if let Some(id) = p.get("networkSecurityGroup").and_then(|g| g.get("id")).and_then(Value::as_str) {
+        if let Some(id) = p
+            .get("networkSecurityGroup")
+            .and_then(|g| g.get("id"))
+            .and_then(Value::as_str)
+        {
             let id = recased(id);
             p.insert("networkSecurityGroup".into(), json!({ "id": id }));
         }
@@ -134,7 +154,11 @@ pub fn install(standin: &StandIn) {
         let p = props(r);
         p.insert("customerId".into(), json!(customer));
         default(p, "retentionInDays", json!(30));
-        if let Some(sku) = p.get("sku").and_then(|k| k.get("name")).and_then(Value::as_str) {
+        if let Some(sku) = p
+            .get("sku")
+            .and_then(|k| k.get("name"))
+            .and_then(Value::as_str)
+        {
             let lowered = sku.to_lowercase();
             p.insert("sku".into(), json!({ "name": lowered }));
         }
@@ -146,8 +170,16 @@ pub fn install(standin: &StandIn) {
 
     standin.on_type("Microsoft.ContainerRegistry/registries", |r, _| {
         tracked(r);
-        let name = r.get("name").and_then(Value::as_str).unwrap_or_default().to_lowercase();
-        if let Some(sku) = r.pointer("/sku/name").and_then(Value::as_str).map(str::to_string) {
+        let name = r
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_lowercase();
+        if let Some(sku) = r
+            .pointer("/sku/name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        {
             r["sku"] = json!({ "name": sku, "tier": sku });
         }
         let p = props(r);
@@ -159,27 +191,55 @@ pub fn install(standin: &StandIn) {
         default(p, "anonymousPullEnabled", json!(false));
         default(p, "dataEndpointEnabled", json!(false));
         default(p, "networkRuleBypassOptions", json!("AzureServices"));
-        let mut policies = p.get("policies").and_then(Value::as_object).cloned().unwrap_or_default();
-        default(&mut policies, "quarantinePolicy", json!({ "status": "disabled" }));
-        default(&mut policies, "trustPolicy", json!({ "type": "Notary", "status": "disabled" }));
-        default(&mut policies, "retentionPolicy", json!({ "days": 7, "status": "disabled" }));
-        default(&mut policies, "exportPolicy", json!({ "status": "enabled" }));
+        let mut policies = p
+            .get("policies")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        default(
+            &mut policies,
+            "quarantinePolicy",
+            json!({ "status": "disabled" }),
+        );
+        default(
+            &mut policies,
+            "trustPolicy",
+            json!({ "type": "Notary", "status": "disabled" }),
+        );
+        default(
+            &mut policies,
+            "retentionPolicy",
+            json!({ "days": 7, "status": "disabled" }),
+        );
+        default(
+            &mut policies,
+            "exportPolicy",
+            json!({ "status": "enabled" }),
+        );
         p.insert("policies".into(), Value::Object(policies));
     });
-    standin.on_type("Microsoft.ContainerRegistry/registries/replications", |r, _| {
-        tracked(r);
-        let p = props(r);
-        default(p, "regionEndpointEnabled", json!(true));
-        default(p, "zoneRedundancy", json!("Disabled"));
-    });
+    standin.on_type(
+        "Microsoft.ContainerRegistry/registries/replications",
+        |r, _| {
+            tracked(r);
+            let p = props(r);
+            default(p, "regionEndpointEnabled", json!(true));
+            default(p, "zoneRedundancy", json!("Disabled"));
+        },
+    );
 
-    standin.on_type("Microsoft.ContainerService/managedClusters", |r, ctx| managed_cluster(r, ctx));
-    standin.on_type("Microsoft.ContainerService/managedClusters/agentPools", |r, ctx| {
-        let version = "1.33.2".to_string();
-        let p = props(r);
-        agent_pool_defaults(p, &version);
-        let _ = ctx;
+    standin.on_type("Microsoft.ContainerService/managedClusters", |r, ctx| {
+        managed_cluster(r, ctx)
     });
+    standin.on_type(
+        "Microsoft.ContainerService/managedClusters/agentPools",
+        |r, ctx| {
+            let version = "1.33.2".to_string();
+            let p = props(r);
+            agent_pool_defaults(p, &version);
+            let _ = ctx;
+        },
+    );
 
     standin.on_type("Microsoft.Authorization/roleAssignments", |r, ctx| {
         let lower = ctx.id.to_ascii_lowercase();
@@ -221,7 +281,10 @@ fn agent_pool_defaults(p: &mut Map<String, Value>, version: &str) {
     default(p, "osType", json!("Linux"));
     default(p, "mode", json!("User"));
     default(p, "enableAutoScaling", json!(false));
-    p.insert("nodeImageVersion".into(), json!("AKSUbuntu-2204gen2containerd-202511.01.0"));
+    p.insert(
+        "nodeImageVersion".into(),
+        json!("AKSUbuntu-2204gen2containerd-202511.01.0"),
+    );
     p.insert("powerState".into(), json!({ "code": "Running" }));
     if let Some(subnet) = p.get("vnetSubnetID").and_then(Value::as_str) {
         let s = recased(subnet);
@@ -231,14 +294,17 @@ fn agent_pool_defaults(p: &mut Map<String, Value>, version: &str) {
 
 fn managed_cluster(r: &mut Value, ctx: &HookContext<'_>) {
     tracked(r);
-    let name = r.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let loc = r.get("location").and_then(Value::as_str).unwrap_or("westeurope").to_string();
-    let rg = ctx
-        .id
-        .split('/')
-        .nth(4)
-        .unwrap_or("rg")
+    let name = r
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
         .to_string();
+    let loc = r
+        .get("location")
+        .and_then(Value::as_str)
+        .unwrap_or("westeurope")
+        .to_string();
+    let rg = ctx.id.split('/').nth(4).unwrap_or("rg").to_string();
     if !r.get("sku").is_some_and(Value::is_object) {
         r["sku"] = json!({ "name": "Base", "tier": "Free" });
     }
@@ -254,14 +320,35 @@ fn managed_cluster(r: &mut Value, ctx: &HookContext<'_>) {
         .unwrap_or_else(|| "1.33.2".to_string());
     p.insert("kubernetesVersion".into(), json!(version));
     p.insert("currentKubernetesVersion".into(), json!(version));
-    let prefix = p.get("dnsPrefix").and_then(Value::as_str).unwrap_or(&name).to_string();
-    p.insert("fqdn".into(), json!(format!("{prefix}-{}.hcp.{loc}.azmk8s.io", &guid(&name)[..8])));
-    p.insert("azurePortalFQDN".into(), json!(format!("{prefix}-portal.hcp.{loc}.azmk8s.io")));
-    default(p, "nodeResourceGroup", json!(format!("MC_{rg}_{name}_{loc}")));
+    let prefix = p
+        .get("dnsPrefix")
+        .and_then(Value::as_str)
+        .unwrap_or(&name)
+        .to_string();
+    p.insert(
+        "fqdn".into(),
+        json!(format!(
+            "{prefix}-{}.hcp.{loc}.azmk8s.io",
+            &guid(&name)[..8]
+        )),
+    );
+    p.insert(
+        "azurePortalFQDN".into(),
+        json!(format!("{prefix}-portal.hcp.{loc}.azmk8s.io")),
+    );
+    default(
+        p,
+        "nodeResourceGroup",
+        json!(format!("MC_{rg}_{name}_{loc}")),
+    );
     default(p, "enableRBAC", json!(true));
     p.insert("maxAgentPools".into(), json!(100));
     p.insert("powerState".into(), json!({ "code": "Running" }));
-    let node_rg = p.get("nodeResourceGroup").and_then(Value::as_str).unwrap_or_default().to_string();
+    let node_rg = p
+        .get("nodeResourceGroup")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if let Some(pools) = p.get_mut("agentPoolProfiles").and_then(Value::as_array_mut) {
         for pool in pools.iter_mut() {
             if let Some(pp) = pool.as_object_mut() {
@@ -269,7 +356,11 @@ fn managed_cluster(r: &mut Value, ctx: &HookContext<'_>) {
             }
         }
     }
-    let mut net = p.get("networkProfile").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut net = p
+        .get("networkProfile")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     default(&mut net, "networkPlugin", json!("kubenet"));
     let overlay_or_kubenet = net.get("networkPlugin").and_then(Value::as_str) == Some("kubenet")
         || net.get("networkPluginMode").and_then(Value::as_str) == Some("overlay");
@@ -296,7 +387,10 @@ fn managed_cluster(r: &mut Value, ctx: &HookContext<'_>) {
     if let Some(addons) = p.get_mut("addonProfiles").and_then(Value::as_object_mut) {
         if let Some(oms) = addons.get_mut("omsagent").and_then(Value::as_object_mut) {
             if let Some(config) = oms.get_mut("config").and_then(Value::as_object_mut) {
-                if let Some(id) = config.get("logAnalyticsWorkspaceResourceID").and_then(Value::as_str) {
+                if let Some(id) = config
+                    .get("logAnalyticsWorkspaceResourceID")
+                    .and_then(Value::as_str)
+                {
                     let id = recased(id);
                     config.insert("logAnalyticsWorkspaceResourceID".into(), json!(id));
                 }

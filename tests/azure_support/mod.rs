@@ -63,14 +63,22 @@ pub fn flinkform(dir: &Path, standin: &StandIn, args: &[&str]) -> Run {
 /// Runs and expects success; the output.
 pub fn ok(dir: &Path, standin: &StandIn, args: &[&str]) -> Run {
     let r = flinkform(dir, standin, args);
-    assert_eq!(r.code, 0, "flinkform {args:?} failed:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "flinkform {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     r
 }
 
 /// `plan --detailed-exitcode` and expects no changes.
 pub fn assert_no_changes(dir: &Path, standin: &StandIn) {
     let r = flinkform(dir, standin, &["plan", "--detailed-exitcode"]);
-    assert_eq!(r.code, 0, "expected an empty plan:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "expected an empty plan:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     assert!(r.stdout.contains("No changes."), "{}", r.stdout);
 }
 
@@ -132,8 +140,17 @@ pub fn check_bodies(standin: &StandIn) -> (Vec<String>, Vec<String>) {
         if !matches!(r.method.as_str(), "PUT" | "PATCH" | "POST") || r.status == 401 || token {
             continue;
         }
-        match specs.check_request(&r.method, &r.path, r.api_version.as_deref(), r.body.as_ref(), Strict::ALL) {
-            Some(p) => problems.extend(p.into_iter().map(|p| format!("{} {}: {p}", r.method, r.path))),
+        match specs.check_request(
+            &r.method,
+            &r.path,
+            r.api_version.as_deref(),
+            r.body.as_ref(),
+            Strict::ALL,
+        ) {
+            Some(p) => problems.extend(
+                p.into_iter()
+                    .map(|p| format!("{} {}: {p}", r.method, r.path)),
+            ),
             None => uncovered.push(format!("{} {}", r.method, r.path)),
         }
     }
@@ -144,15 +161,23 @@ pub fn check_bodies(standin: &StandIn) -> (Vec<String>, Vec<String>) {
 /// are left unchecked.
 pub fn assert_bodies_conform(standin: &StandIn) {
     let (problems, uncovered) = check_bodies(standin);
-    assert!(problems.is_empty(), "request bodies that do not conform:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "request bodies that do not conform:\n{}",
+        problems.join("\n")
+    );
     let unexpected: Vec<&String> = uncovered
         .iter()
         .filter(|u| {
             let l = u.to_ascii_lowercase();
-            !(l.contains("/providers/microsoft.network/") || l.contains("/providers/microsoft.operationalinsights/"))
+            !(l.contains("/providers/microsoft.network/")
+                || l.contains("/providers/microsoft.operationalinsights/"))
         })
         .collect();
-    assert!(unexpected.is_empty(), "requests no specification covers: {unexpected:#?}");
+    assert!(
+        unexpected.is_empty(),
+        "requests no specification covers: {unexpected:#?}"
+    );
 }
 
 /// The provider block for the stand-in (its settings also come from the environment).

@@ -25,9 +25,15 @@ pub struct Strict {
 impl Strict {
     /// The specification's rules and undeclared properties (for official examples, which use
     /// values of extensible enumerations the specification does not list).
-    pub const PROPERTIES: Strict = Strict { properties: true, enums: false };
+    pub const PROPERTIES: Strict = Strict {
+        properties: true,
+        enums: false,
+    };
     /// Everything: for what flinkform sends.
-    pub const ALL: Strict = Strict { properties: true, enums: true };
+    pub const ALL: Strict = Strict {
+        properties: true,
+        enums: true,
+    };
 }
 
 /// The specification files, by file name.
@@ -117,7 +123,9 @@ impl Specs {
                 continue;
             };
             for (template, ops) in paths {
-                if template.contains("{resourceProviderNamespace}") || !template_matches(template, &segments) {
+                if template.contains("{resourceProviderNamespace}")
+                    || !template_matches(template, &segments)
+                {
                     continue;
                 }
                 if best.is_none_or(|(_, t, _)| literals(template) > literals(t)) {
@@ -147,7 +155,10 @@ impl Specs {
                 None => At { file, schema: p },
             };
             if p.schema.get("in").and_then(Value::as_str) == Some("body") {
-                return Some(Ok(p.schema.get("schema").map(|s| At { file: p.file, schema: s })));
+                return Some(Ok(p.schema.get("schema").map(|s| At {
+                    file: p.file,
+                    schema: s,
+                })));
             }
         }
         Some(Ok(None))
@@ -173,7 +184,9 @@ impl Specs {
                 self.check(schema, body, "$", true, strict, 0, &mut problems)
             }
             (Some(_), None) => {}
-            (None, Some(_)) => problems.push(format!("{method} {path}: the operation takes no body")),
+            (None, Some(_)) => {
+                problems.push(format!("{method} {path}: the operation takes no body"))
+            }
             (None, None) => {}
         }
         Some(problems)
@@ -181,7 +194,13 @@ impl Specs {
 
     /// Problems of `value` against the definition `definition` of `file` (a response: read-only
     /// properties allowed).
-    pub fn check_definition(&self, file: &str, definition: &str, value: &Value, strict: Strict) -> Vec<String> {
+    pub fn check_definition(
+        &self,
+        file: &str,
+        definition: &str,
+        value: &Value,
+        strict: Strict,
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         match self.resolve(file, &format!("#/definitions/{definition}")) {
             Ok(at) => self.check(at, value, "$", false, strict, 0, &mut problems),
@@ -215,11 +234,29 @@ impl Specs {
         }
         if let Some(a) = at.schema.get("additionalProperties") {
             if a.is_object() {
-                *additional = Some(At { file: at.file, schema: a });
+                *additional = Some(At {
+                    file: at.file,
+                    schema: a,
+                });
             }
         }
-        for part in at.schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-            self.declared(At { file: at.file, schema: part }, props, owners, additional, depth + 1)?;
+        for part in at
+            .schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.declared(
+                At {
+                    file: at.file,
+                    schema: part,
+                },
+                props,
+                owners,
+                additional,
+                depth + 1,
+            )?;
         }
         Ok(())
     }
@@ -234,13 +271,32 @@ impl Specs {
             }
             return;
         }
-        for r in at.schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in at
+            .schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = r.as_str() {
                 out.push(s.to_string());
             }
         }
-        for part in at.schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-            self.required(At { file: at.file, schema: part }, out, depth + 1);
+        for part in at
+            .schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.required(
+                At {
+                    file: at.file,
+                    schema: part,
+                },
+                out,
+                depth + 1,
+            );
         }
     }
 
@@ -280,17 +336,30 @@ impl Specs {
             || at.schema.get("properties").is_some()
             || at.schema.get("allOf").is_some();
         match ty {
-            Some("string") if !value.is_string() => problems.push(format!("{path}: expected a string, found {value}")),
-            Some("boolean") if !value.is_boolean() => problems.push(format!("{path}: expected a boolean, found {value}")),
+            Some("string") if !value.is_string() => {
+                problems.push(format!("{path}: expected a string, found {value}"))
+            }
+            Some("boolean") if !value.is_boolean() => {
+                problems.push(format!("{path}: expected a boolean, found {value}"))
+            }
             Some("integer") if !(value.is_i64() || value.is_u64()) => {
                 problems.push(format!("{path}: expected an integer, found {value}"))
             }
-            Some("number") if !value.is_number() => problems.push(format!("{path}: expected a number, found {value}")),
-            Some("array") if !value.is_array() => problems.push(format!("{path}: expected an array, found {value}")),
-            Some("object") if !value.is_object() => problems.push(format!("{path}: expected an object, found {value}")),
+            Some("number") if !value.is_number() => {
+                problems.push(format!("{path}: expected a number, found {value}"))
+            }
+            Some("array") if !value.is_array() => {
+                problems.push(format!("{path}: expected an array, found {value}"))
+            }
+            Some("object") if !value.is_object() => {
+                problems.push(format!("{path}: expected an object, found {value}"))
+            }
             _ => {}
         }
-        if let (Some(allowed), Some(s)) = (at.schema.get("enum").and_then(Value::as_array), value.as_str()) {
+        if let (Some(allowed), Some(s)) = (
+            at.schema.get("enum").and_then(Value::as_array),
+            value.as_str(),
+        ) {
             let extensible = at
                 .schema
                 .pointer("/x-ms-enum/modelAsString")
@@ -298,10 +367,16 @@ impl Specs {
                 .unwrap_or(false);
             // Extensible enums accept more values, but what flinkform sends should be documented.
             if (strict.enums || !extensible) && !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                problems.push(format!("{path}: {s:?} is not one of {}", Value::Array(allowed.clone())));
+                problems.push(format!(
+                    "{path}: {s:?} is not one of {}",
+                    Value::Array(allowed.clone())
+                ));
             }
         }
-        if let (Some(pattern), Some(s)) = (at.schema.get("pattern").and_then(Value::as_str), value.as_str()) {
+        if let (Some(pattern), Some(s)) = (
+            at.schema.get("pattern").and_then(Value::as_str),
+            value.as_str(),
+        ) {
             if let Ok(re) = regex::Regex::new(pattern) {
                 if !re.is_match(s) {
                     problems.push(format!("{path}: {s:?} does not match {pattern}"));
@@ -322,7 +397,18 @@ impl Specs {
         }
         if let (Some(items), Some(elems)) = (at.schema.get("items"), value.as_array()) {
             for (i, e) in elems.iter().enumerate() {
-                self.check(At { file: at.file, schema: items }, e, &format!("{path}[{i}]"), request, strict, depth + 1, problems);
+                self.check(
+                    At {
+                        file: at.file,
+                        schema: items,
+                    },
+                    e,
+                    &format!("{path}[{i}]"),
+                    request,
+                    strict,
+                    depth + 1,
+                    problems,
+                );
             }
         }
         let Some(obj) = value.as_object() else {
@@ -353,7 +439,15 @@ impl Specs {
                     if request && self.read_only(At { file, schema }, depth) {
                         problems.push(format!("{child}: read-only, must not be sent"));
                     }
-                    self.check(At { file, schema }, v, &child, request, strict, depth + 1, problems);
+                    self.check(
+                        At { file, schema },
+                        v,
+                        &child,
+                        request,
+                        strict,
+                        depth + 1,
+                        problems,
+                    );
                 }
                 None => match additional {
                     Some(a) => self.check(a, v, &child, request, strict, depth + 1, problems),
@@ -387,10 +481,13 @@ fn template_matches(template: &str, segments: &[&str]) -> bool {
     let is_param = |p: &str| p.starts_with('{') && p.ends_with('}');
     let matches_from = |parts: &[&str], segs: &[&str]| {
         parts.len() == segs.len()
-            && parts
-                .iter()
-                .zip(segs)
-                .all(|(p, s)| if is_param(p) { !s.is_empty() } else { p.eq_ignore_ascii_case(s) })
+            && parts.iter().zip(segs).all(|(p, s)| {
+                if is_param(p) {
+                    !s.is_empty()
+                } else {
+                    p.eq_ignore_ascii_case(s)
+                }
+            })
     };
     match parts.first() {
         Some(first) if is_param(first) && parts.len() > 1 => {
@@ -414,8 +511,14 @@ mod tests {
         let segs: Vec<&str> = "subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r/providers/Microsoft.Authorization/roleAssignments/g"
             .split('/')
             .collect();
-        assert!(template_matches("/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", &segs));
-        assert!(!template_matches("/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", &segs));
+        assert!(template_matches(
+            "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+            &segs
+        ));
+        assert!(!template_matches(
+            "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}",
+            &segs
+        ));
         assert!(template_matches(
             "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}",
             &["subscriptions", "s", "resourceGroups", "rg"]

@@ -95,6 +95,16 @@ pub fn check_enum(
     }
 }
 
+/// `value` as `allowed` spells it: Azure accepts other casings of some enumerations, and
+/// flinkform sends the documented spelling.
+pub fn canonical<'a>(value: &'a str, allowed: &'a [&'a str]) -> &'a str {
+    allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(value))
+        .copied()
+        .unwrap_or(value)
+}
+
 /// Checks that attribute `name`, when a known number, is a whole number in `min..=max`.
 pub fn check_range(
     config: &Value,

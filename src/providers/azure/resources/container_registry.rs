@@ -17,7 +17,9 @@ use crate::providers::azure::json::{
     at, enabled, jbool, jenabled, jmap, jnum, jstr, object, set, vbool, vint, vmap_json, vstr,
 };
 use crate::providers::azure::normalize::{normalize_location, Semantic, Semantics};
-use crate::providers::azure::validate::{check_enum, check_pattern, check_range, REGISTRY_RULE};
+use crate::providers::azure::validate::{
+    canonical, check_enum, check_pattern, check_range, REGISTRY_RULE,
+};
 use crate::providers::schema::{AttributeSchema, NestedBlockSchema, Nesting};
 use crate::providers::{AttrPath, Checkpoint, ProviderError, Schema};
 
@@ -71,13 +73,13 @@ fn replication_schema() -> Schema {
         )
         .attribute(
             "zone_redundancy_enabled",
-            AttributeSchema::optional(Type::Bool)
-                .describe("Zone redundancy of the replica (changing it re-creates the replica)."),
+            AttributeSchema::optional_computed(Type::Bool)
+                .describe("Zone redundancy of the replica (default false; changing it re-creates the replica)."),
         )
         .attribute(
             "regional_endpoint_enabled",
-            AttributeSchema::optional(Type::Bool)
-                .describe("Whether the replica has its own endpoint."),
+            AttributeSchema::optional_computed(Type::Bool)
+                .describe("Whether the replica has its own endpoint (default true)."),
         )
         .attribute("tags", tags_attr())
 }
@@ -409,7 +411,7 @@ impl AzureResource for ContainerRegistry {
         json!({
             "location": vstr(planned, "location").unwrap_or_default(),
             "tags": tags_json(planned),
-            "sku": { "name": vstr(planned, "sku").unwrap_or("Basic") },
+            "sku": { "name": canonical(vstr(planned, "sku").unwrap_or("Basic"), SKUS) },
             "properties": props,
         })
     }
@@ -515,7 +517,8 @@ impl AzureResource for ContainerRegistry {
         else {
             return Ok(None);
         };
-        self.add_replications(env, &id, &mut remote, prior, &what).await?;
+        self.add_replications(env, &id, &mut remote, prior, &what)
+            .await?;
         let state = self.parse(&remote, prior);
         self.extras(env, &id, state).await.map(Some)
     }
@@ -536,7 +539,8 @@ impl AzureResource for ContainerRegistry {
             .map_err(|e| remote_error("creating", &what, e))?;
         self.sync_replications(env, &id, None, planned, checkpoint)
             .await?;
-        self.add_replications(env, &id, &mut remote, planned, &what).await?;
+        self.add_replications(env, &id, &mut remote, planned, &what)
+            .await?;
         let state = self.parse(&remote, planned);
         self.extras(env, &id, state).await
     }
@@ -557,7 +561,8 @@ impl AzureResource for ContainerRegistry {
             .map_err(|e| remote_error("updating", &what, e))?;
         self.sync_replications(env, &id, Some(prior), planned, checkpoint)
             .await?;
-        self.add_replications(env, &id, &mut remote, planned, &what).await?;
+        self.add_replications(env, &id, &mut remote, planned, &what)
+            .await?;
         let state = self.parse(&remote, planned);
         self.extras(env, &id, state).await
     }
@@ -612,7 +617,11 @@ impl ContainerRegistry {
         let list = if !premium {
             json!([])
         } else {
-            match env.client.get(&format!("{id}/replications"), API_VERSION).await {
+            match env
+                .client
+                .get(&format!("{id}/replications"), API_VERSION)
+                .await
+            {
                 Ok(l) => l
                     .and_then(|l| l.get("value").cloned())
                     .unwrap_or_else(|| json!([])),
@@ -623,7 +632,9 @@ impl ContainerRegistry {
                         .and_then(Value::as_seq)
                         .unwrap_or_default();
                     for r in known {
-                        let Some(location) = vstr(r, "location") else { continue };
+                        let Some(location) = vstr(r, "location") else {
+                            continue;
+                        };
                         let replica = env
                             .client
                             .get(&Self::replication_id(id, location), API_VERSION)

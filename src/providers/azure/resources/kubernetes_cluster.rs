@@ -29,8 +29,8 @@ use crate::providers::azure::json::{
 use crate::providers::azure::kubeconfig;
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::validate::{
-    check_enum, check_pattern, check_range, cidr_attr, known_str, AGENT_POOL_RULE, CLUSTER_RULE,
-    DNS_PREFIX_RULE,
+    canonical, check_enum, check_pattern, check_range, cidr_attr, known_str, AGENT_POOL_RULE,
+    CLUSTER_RULE, DNS_PREFIX_RULE,
 };
 use crate::providers::schema::{AttributeSchema, NestedBlockSchema, Nesting};
 use crate::providers::{AttrPath, Checkpoint, ProviderError, Schema};
@@ -74,6 +74,22 @@ const SEMANTICS: Semantics = &[
     ),
     ("oms_agent.log_analytics_workspace_id", Semantic::ArmId),
 ];
+
+/// Enumerations of the 2025-10-01 specification (and the spelling sent).
+const NETWORK_PLUGINS: &[&str] = &["azure", "kubenet", "none"];
+const PLUGIN_MODES: &[&str] = &["overlay"];
+const NETWORK_POLICIES: &[&str] = &["azure", "calico", "cilium", "none"];
+const DATA_PLANES: &[&str] = &["azure", "cilium"];
+const OUTBOUND_TYPES: &[&str] = &[
+    "loadBalancer",
+    "userDefinedRouting",
+    "managedNATGateway",
+    "userAssignedNATGateway",
+    "none",
+];
+const LOAD_BALANCER_SKUS: &[&str] = &["standard", "basic"];
+const SKU_TIERS: &[&str] = &["Free", "Standard", "Premium"];
+const IDENTITY_TYPES: &[&str] = &["SystemAssigned", "UserAssigned"];
 
 /// Default pool settings AKS cannot change on an existing pool: changing them cycles the pool.
 pub const ROTATION_ATTRIBUTES: &[&str] = &[
@@ -538,18 +554,22 @@ impl KubernetesCluster {
         props.insert("agentPoolProfiles".into(), json!([pool]));
         if let Some(net) = block(planned, "network_profile") {
             let mut n = Map::new();
-            for (attr, prop) in [
-                ("network_plugin", "networkPlugin"),
-                ("network_plugin_mode", "networkPluginMode"),
-                ("network_policy", "networkPolicy"),
-                ("network_data_plane", "networkDataplane"),
-                ("service_cidr", "serviceCidr"),
-                ("dns_service_ip", "dnsServiceIP"),
-                ("pod_cidr", "podCidr"),
-                ("outbound_type", "outboundType"),
-                ("load_balancer_sku", "loadBalancerSku"),
+            for (attr, prop, allowed) in [
+                ("network_plugin", "networkPlugin", NETWORK_PLUGINS),
+                ("network_plugin_mode", "networkPluginMode", PLUGIN_MODES),
+                ("network_policy", "networkPolicy", NETWORK_POLICIES),
+                ("network_data_plane", "networkDataplane", DATA_PLANES),
+                ("service_cidr", "serviceCidr", &[]),
+                ("dns_service_ip", "dnsServiceIP", &[]),
+                ("pod_cidr", "podCidr", &[]),
+                ("outbound_type", "outboundType", OUTBOUND_TYPES),
+                ("load_balancer_sku", "loadBalancerSku", LOAD_BALANCER_SKUS),
             ] {
-                set(&mut n, prop, vstr(net, attr).map(|s| json!(s)));
+                set(
+                    &mut n,
+                    prop,
+                    vstr(net, attr).map(|s| json!(canonical(s, allowed))),
+                );
             }
             if let Some(lb) =
                 existing.and_then(|e| at(e, "/properties/networkProfile/loadBalancerProfile"))
@@ -618,7 +638,7 @@ impl KubernetesCluster {
         json!({
             "location": vstr(planned, "location").unwrap_or_default(),
             "tags": tags_json(planned),
-            "sku": { "name": "Base", "tier": vstr(planned, "sku_tier").unwrap_or("Free") },
+            "sku": { "name": "Base", "tier": canonical(vstr(planned, "sku_tier").unwrap_or("Free"), SKU_TIERS) },
             "identity": identity,
             "properties": props,
         })
@@ -813,7 +833,7 @@ impl AzureResource for KubernetesCluster {
             config,
             AttrPath::attr("sku_tier"),
             "sku_tier",
-            &["Free", "Standard", "Premium"],
+            SKU_TIERS,
             true,
             &mut out,
         );
@@ -875,7 +895,7 @@ impl AzureResource for KubernetesCluster {
                 identity,
                 id_at.child_attr("type"),
                 "type",
-                &["SystemAssigned", "UserAssigned"],
+                IDENTITY_TYPES,
                 false,
                 &mut out,
             );
@@ -909,7 +929,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("network_plugin"),
                 "network_plugin",
-                &["azure", "kubenet", "none"],
+                NETWORK_PLUGINS,
                 true,
                 &mut out,
             );
@@ -917,7 +937,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("network_plugin_mode"),
                 "network_plugin_mode",
-                &["overlay"],
+                PLUGIN_MODES,
                 true,
                 &mut out,
             );
@@ -925,7 +945,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("network_policy"),
                 "network_policy",
-                &["azure", "calico", "cilium"],
+                NETWORK_POLICIES,
                 true,
                 &mut out,
             );
@@ -933,7 +953,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("network_data_plane"),
                 "network_data_plane",
-                &["azure", "cilium"],
+                DATA_PLANES,
                 true,
                 &mut out,
             );
@@ -941,13 +961,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("outbound_type"),
                 "outbound_type",
-                &[
-                    "loadBalancer",
-                    "userDefinedRouting",
-                    "managedNATGateway",
-                    "userAssignedNATGateway",
-                    "none",
-                ],
+                OUTBOUND_TYPES,
                 true,
                 &mut out,
             );
@@ -955,7 +969,7 @@ impl AzureResource for KubernetesCluster {
                 net,
                 net_at.child_attr("load_balancer_sku"),
                 "load_balancer_sku",
-                &["standard", "basic"],
+                LOAD_BALANCER_SKUS,
                 true,
                 &mut out,
             );
@@ -1423,7 +1437,10 @@ impl AzureResource for KubernetesCluster {
     async fn read(&self, env: &Env<'_>, prior: &Value) -> Result<Option<Value>, ProviderError> {
         let id = self.arm_id(prior, env.subscription)?;
         let pool = Self::pool_of(prior).and_then(|p| vstr(p, "name"));
-        let Some(remote) = self.get_cluster(env, &id, pool, &self.describe(prior)).await? else {
+        let Some(remote) = self
+            .get_cluster(env, &id, pool, &self.describe(prior))
+            .await?
+        else {
             return Ok(None);
         };
         let state = self.parse(&remote, prior);
@@ -1468,12 +1485,12 @@ impl AzureResource for KubernetesCluster {
         let pool_name = vstr(prior_pool, "name").unwrap_or_default().to_string();
         // 1. The cluster's own settings, with the pool as it is now.
         if Self::cluster_changed(prior, planned) {
-            let existing =
-                self.get_cluster(env, &id, Some(&pool_name), &what)
-                    .await?
-                    .ok_or_else(|| ProviderError::Remote {
-                        message: format!("Error updating {what}: the cluster no longer exists."),
-                    })?;
+            let existing = self
+                .get_cluster(env, &id, Some(&pool_name), &what)
+                .await?
+                .ok_or_else(|| ProviderError::Remote {
+                    message: format!("Error updating {what}: the cluster no longer exists."),
+                })?;
             let current_pool = at(&existing, "/properties/agentPoolProfiles")
                 .and_then(Json::as_array)
                 .and_then(|a| {
@@ -1560,12 +1577,12 @@ impl AzureResource for KubernetesCluster {
                     .map_err(|e| remote_error("updating the default node pool of", &what, e))?;
             }
         }
-        let remote =
-            self.get_cluster(env, &id, Some(&pool_name), &what)
-                .await?
-                .ok_or_else(|| ProviderError::Remote {
-                    message: format!("Error updating {what}: the cluster is gone."),
-                })?;
+        let remote = self
+            .get_cluster(env, &id, Some(&pool_name), &what)
+            .await?
+            .ok_or_else(|| ProviderError::Remote {
+                message: format!("Error updating {what}: the cluster is gone."),
+            })?;
         let state = self.parse(&remote, planned);
         self.extras(env, &id, state).await
     }

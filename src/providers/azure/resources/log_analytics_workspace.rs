@@ -13,7 +13,9 @@ use crate::lang::{Type, Value};
 use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{jmap, jnum, jstr, object, set, vint, vstr};
 use crate::providers::azure::normalize::{Semantic, Semantics};
-use crate::providers::azure::validate::{check_enum, check_pattern, check_range, WORKSPACE_RULE};
+use crate::providers::azure::validate::{
+    canonical, check_enum, check_pattern, check_range, WORKSPACE_RULE,
+};
 use crate::providers::schema::AttributeSchema;
 use crate::providers::{AttrPath, ProviderError, Schema};
 
@@ -164,7 +166,7 @@ impl AzureResource for LogAnalyticsWorkspace {
         let mut props = Map::new();
         props.insert(
             "sku".into(),
-            json!({ "name": vstr(planned, "sku").unwrap_or("PerGB2018") }),
+            json!({ "name": canonical(vstr(planned, "sku").unwrap_or("PerGB2018"), SKUS) }),
         );
         set(
             &mut props,

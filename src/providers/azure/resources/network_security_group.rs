@@ -15,7 +15,7 @@ use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{at, jmap, jnum, jstr, object, set, vint, vstr, vstrings};
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::validate::{
-    check_enum, check_pattern, check_range, GENERIC_NAME_RULE,
+    canonical, check_enum, check_pattern, check_range, GENERIC_NAME_RULE,
 };
 use crate::providers::schema::{AttributeSchema, NestedBlockSchema, Nesting};
 use crate::providers::{AttrPath, ProviderError, Schema};
@@ -32,6 +32,20 @@ const SEMANTICS: Semantics = &[
     ("security_rule.direction", Semantic::CaseInsensitive),
     ("security_rule.access", Semantic::CaseInsensitive),
 ];
+
+const DIRECTIONS: &[&str] = &["Inbound", "Outbound"];
+const ACCESSES: &[&str] = &["Allow", "Deny"];
+const PROTOCOLS: &[&str] = &["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"];
+
+/// The enumeration a rule argument takes (its spelling is the one sent).
+fn allowed(attr: &str) -> &'static [&'static str] {
+    match attr {
+        "direction" => DIRECTIONS,
+        "access" => ACCESSES,
+        "protocol" => PROTOCOLS,
+        _ => &[],
+    }
+}
 
 /// Each rule argument with its ARM property: single values and their plural forms.
 const RULE_STRINGS: &[(&str, &str)] = &[
@@ -138,7 +152,7 @@ impl AzureResource for NetworkSecurityGroup {
                 rule,
                 at.child_attr("direction"),
                 "direction",
-                &["Inbound", "Outbound"],
+                DIRECTIONS,
                 true,
                 &mut out,
             );
@@ -146,7 +160,7 @@ impl AzureResource for NetworkSecurityGroup {
                 rule,
                 at.child_attr("access"),
                 "access",
-                &["Allow", "Deny"],
+                ACCESSES,
                 true,
                 &mut out,
             );
@@ -154,7 +168,7 @@ impl AzureResource for NetworkSecurityGroup {
                 rule,
                 at.child_attr("protocol"),
                 "protocol",
-                &["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"],
+                PROTOCOLS,
                 true,
                 &mut out,
             );
@@ -248,7 +262,11 @@ impl AzureResource for NetworkSecurityGroup {
                 let mut props = Map::new();
                 set(&mut props, "priority", vint(rule, "priority"));
                 for (attr, prop) in RULE_STRINGS {
-                    set(&mut props, prop, vstr(rule, attr).map(|s| json!(s)));
+                    set(
+                        &mut props,
+                        prop,
+                        vstr(rule, attr).map(|s| json!(canonical(s, allowed(attr)))),
+                    );
                 }
                 for (attr, prop) in RULE_LISTS {
                     set(

@@ -16,7 +16,7 @@ use crate::providers::azure::ids::ArmId;
 use crate::providers::azure::json::{jstr, object, set, vstr};
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::roles;
-use crate::providers::azure::validate::check_enum;
+use crate::providers::azure::validate::{canonical, check_enum};
 use crate::providers::schema::AttributeSchema;
 use crate::providers::{AttrPath, ProviderError, Schema};
 
@@ -317,7 +317,7 @@ impl AzureResource for RoleAssignment {
         set(
             &mut props,
             "principalType",
-            vstr(planned, "principal_type").map(|s| json!(s)),
+            vstr(planned, "principal_type").map(|s| json!(canonical(s, PRINCIPAL_TYPES))),
         );
         set(
             &mut props,

@@ -15,12 +15,19 @@ use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{at, jstr, object, vstr, vstrings};
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::validate::{
-    check_enum, check_pattern, cidr_list, known_str, GENERIC_NAME_RULE,
+    canonical, check_enum, check_pattern, cidr_list, known_str, GENERIC_NAME_RULE,
 };
 use crate::providers::schema::AttributeSchema;
 use crate::providers::{AttrPath, Checkpoint, ProviderError, Schema};
 
 pub struct Subnet;
+
+const ENDPOINT_POLICIES: &[&str] = &[
+    "Disabled",
+    "Enabled",
+    "NetworkSecurityGroupEnabled",
+    "RouteTableEnabled",
+];
 
 const SEMANTICS: Semantics = &[
     ("name", Semantic::CaseInsensitive),
@@ -150,12 +157,7 @@ impl AzureResource for Subnet {
             config,
             AttrPath::attr("private_endpoint_network_policies"),
             "private_endpoint_network_policies",
-            &[
-                "Disabled",
-                "Enabled",
-                "NetworkSecurityGroupEnabled",
-                "RouteTableEnabled",
-            ],
+            ENDPOINT_POLICIES,
             true,
             &mut out,
         );
@@ -235,7 +237,10 @@ impl AzureResource for Subnet {
             .collect();
         props.insert("serviceEndpoints".into(), Json::Array(endpoints));
         if let Some(p) = vstr(planned, "private_endpoint_network_policies") {
-            props.insert("privateEndpointNetworkPolicies".into(), json!(p));
+            props.insert(
+                "privateEndpointNetworkPolicies".into(),
+                json!(canonical(p, ENDPOINT_POLICIES)),
+            );
         }
         if let Some(b) = planned
             .get_attr("default_outbound_access_enabled")
