@@ -272,11 +272,8 @@ fn both_error_shapes_show_azure_s_code_and_message() {
 fn credentials_and_secrets_stay_out_of_output_logs_and_plain_state() {
     let s = standin();
     let text = format!(
-        "{}{CLUSTER}{}",
-        format!(
-            "provider \"azure\" {{\n  client_secret = \"{}\"\n}}\n",
-            s.client_secret
-        ),
+        "provider \"azure\" {{\n  client_secret = \"{}\"\n}}\n{CLUSTER}{}",
+        s.client_secret,
         r#"
 output "kubeconfig" {
   value     = azure_kubernetes_cluster.main.kube_config_raw

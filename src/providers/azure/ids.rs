@@ -88,7 +88,7 @@ impl ArmId {
             };
             out.namespace = Some(ns.to_string());
             let pairs = &rest[i + 2..];
-            if pairs.is_empty() || pairs.len() % 2 != 0 {
+            if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
                 return Err("a resource type and name must follow the provider namespace".into());
             }
             for pair in pairs.chunks(2) {

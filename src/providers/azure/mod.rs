@@ -22,6 +22,7 @@
 //!   to every long-running operation, and reconciles the answer with the planned state;
 //! - reads: resumes an operation an interrupted apply left in flight (polling it, never
 //!   starting it again), then reads the object and reconciles it with the prior state.
+//!
 //! Sensitive attributes (keys, passwords, kubeconfigs) are marked as the schema says.
 
 pub mod arm;

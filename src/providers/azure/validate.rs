@@ -343,12 +343,15 @@ pub struct NetworkRegistry {
     inner: Mutex<Registry>,
 }
 
+/// A subnet's prefixes, by subnet name (lower case).
+type Subnets = HashMap<String, Vec<(String, Cidr)>>;
+
 #[derive(Default)]
 struct Registry {
     /// (resource group, network) in lower case -> address space.
     networks: HashMap<(String, String), Vec<(String, Cidr)>>,
     /// (resource group, network) in lower case -> subnet name (lower case) -> prefixes.
-    subnets: HashMap<(String, String), HashMap<String, Vec<(String, Cidr)>>>,
+    subnets: HashMap<(String, String), Subnets>,
 }
 
 impl NetworkRegistry {

@@ -478,7 +478,7 @@ pub fn validate_pool(
 }
 
 impl KubernetesCluster {
-    fn pool_of<'v>(state: &'v Value) -> Option<&'v Value> {
+    fn pool_of(state: &Value) -> Option<&Value> {
         block(state, "default_node_pool")
     }
 
