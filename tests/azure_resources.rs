@@ -252,6 +252,25 @@ fn network_lifecycle() {
     assert!(s.resource(&subnet_id).is_none());
     assert_no_changes(d, &s);
 
+    // Replace: a security group's name replaces it and its association; the subnet stays.
+    let regrouped = renamed.replace("\"nsg-aks\"", "\"nsg-aks2\"");
+    write(d, &format!("{PROVIDER}{regrouped}"));
+    let plan = ok(d, &s, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("Plan: 2 to add, 0 to change, 2 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    ok(d, &s, &["apply", "--auto-approve"]);
+    let subnet2 = attributes(d, "azure_subnet.aks")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let nsg = s.resource(&subnet2).unwrap()["properties"]["networkSecurityGroup"]["id"].clone();
+    assert!(nsg.as_str().unwrap().ends_with("/nsg-aks2"), "{nsg}");
+    assert_no_changes(d, &s);
+
     for address in [
         "azure_virtual_network.main",
         "azure_subnet.aks",
