@@ -407,6 +407,8 @@ async fn principal_not_found_is_retried() {
         .expect("role assignment");
     assert_eq!(created["properties"]["principalType"], "ServicePrincipal");
     assert_eq!(statuses(&s, "PUT", &id), vec![400, 400, 201]);
+    // Three role assignment bodies and the resource group's, by the official specifications.
+    assert_eq!(s.validate_requests(), Ok(4));
 }
 
 #[tokio::test]
@@ -584,6 +586,7 @@ async fn operations_on_one_cluster_are_serialised() {
     );
     a.expect("pool1");
     b.expect("pool2");
+    assert_eq!(s.validate_requests(), Ok(4), "group, cluster, two pools");
     let log = s.requests();
     assert!(log.iter().all(|r| r.status != 409), "no conflict answered");
     // One ran after the other: the second PUT arrived after the first's last poll.
@@ -629,7 +632,21 @@ async fn operations_on_one_cluster_are_serialised() {
         .iter()
         .any(|r| r.status == 409 && r.method == "PUT"));
 
-    // Different clusters are not serialised against each other.
+    // The collection lists the pools.
+    let pools = c
+        .get(&format!("{cluster}/agentPools"), AKS_API)
+        .await
+        .expect("list")
+        .expect("collection");
+    let names: Vec<&str> = pools["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["pool1", "pool2", "pool3", "pool4"]);
+
+    // Pools of one cluster share its key.
     assert_eq!(
         flinkform::providers::azure::arm::serialize_key(&pool("pool1")),
         flinkform::providers::azure::arm::serialize_key(&cluster.to_uppercase())
@@ -869,9 +886,8 @@ async fn every_stand_in_answer_parses_through_the_client_models() {
 
 #[test]
 fn official_example_responses_parse() {
-    let dir = std::path::Path::new(REFERENCE_DIR);
     let mut checked = 0;
-    for entry in std::fs::read_dir(dir).expect("reference dir") {
+    for entry in std::fs::read_dir(reference_dir()).expect("reference dir") {
         let path = entry.expect("entry").path();
         let name = path
             .file_name()
@@ -938,13 +954,7 @@ fn official_example_responses_parse() {
 }
 
 /// Copies of the official specifications and examples (see its README.md).
-const REFERENCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/arm_standin/reference");
-
-fn reference(name: &str) -> Value {
-    let text = std::fs::read_to_string(std::path::Path::new(REFERENCE_DIR).join(name))
-        .expect("reference file");
-    serde_json::from_str(&text).expect("JSON")
-}
+use arm_standin::schema::{reference, reference_dir, specs, Verdict};
 
 fn definition_properties(spec: &Value, name: &str) -> Vec<String> {
     spec["definitions"][name]["properties"]
@@ -974,4 +984,220 @@ async fn configuration_errors_are_clear() {
     .await
     .expect_err("no way to authenticate");
     assert!(err.to_string().contains("no way to authenticate"), "{err}");
+}
+
+#[test]
+fn request_bodies_are_checked_against_the_official_specifications() {
+    let specs = specs();
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000001";
+    let aks_path = format!("{sub}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1");
+    let acr_path = format!("{sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry");
+
+    // The official example requests are valid (the validator does not cry wolf).
+    let aks = reference("aks-2025-10-01-example-ManagedClustersCreate_Update.json");
+    let body = &aks["parameters"]["parameters"];
+    // Except one stale value upstream: the example's sku name "Basic" is no longer in the
+    // specification's enum (`Base`, `Automatic`); enums are checked strictly.
+    assert_eq!(
+        specs.validate("PUT", &aks_path, Some(AKS_API), body),
+        Verdict::Invalid(vec![
+            "body.sku.name: \"Basic\" is not one of [\"Base\",\"Automatic\"]".to_string()
+        ])
+    );
+    let mut body = body.clone();
+    body["sku"]["name"] = json!("Base");
+    assert_eq!(
+        specs.validate("PUT", &aks_path, Some(AKS_API), &body),
+        Verdict::Valid
+    );
+    let acr = reference("acr-2025-11-01-example-RegistryCreate.json");
+    assert_eq!(
+        specs.validate(
+            "PUT",
+            &acr_path,
+            Some("2025-11-01"),
+            &acr["parameters"]["registry"]
+        ),
+        Verdict::Valid
+    );
+
+    // Mistakes are found, each at its path.
+    let mut wrong = body.clone();
+    wrong["properties"]["dnsPrefx"] = json!("typo");
+    wrong["properties"]["provisioningState"] = json!("Succeeded");
+    wrong["properties"]["agentPoolProfiles"][0]["count"] = json!("3");
+    wrong["properties"]["networkProfile"]["outboundType"] = json!("sideways");
+    wrong["sku"]["tier"] = json!(7);
+    wrong.as_object_mut().expect("object").remove("location");
+    let Verdict::Invalid(problems) = specs.validate("PUT", &aks_path, Some("2024-01-01"), &wrong)
+    else {
+        panic!("invalid body accepted");
+    };
+    let text = problems.join("\n");
+    for expected in [
+        "api-version Some(\"2024-01-01\") but the specification is 2025-10-01",
+        "body.properties.dnsPrefx: unknown property",
+        "body.properties.provisioningState: read-only property sent",
+        "body.properties.agentPoolProfiles[0].count: expected an integer",
+        "body.properties.networkProfile.outboundType: \"sideways\" is not one of",
+        "body.sku.tier: expected a string",
+        "body: required property \"location\" is missing",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // ACR name pattern and bounds come from the path parameters, not the body; the body's
+    // own patterns are checked.
+    let mut registry = acr["parameters"]["registry"].clone();
+    registry["sku"]["name"] = json!("Platinum");
+    assert!(
+        matches!(specs.validate("PUT", &acr_path, Some("2025-11-01"), &registry), Verdict::Invalid(p) if p[0].contains("sku.name"))
+    );
+
+    // Role assignments at any scope (a multi-segment path parameter), resource groups.
+    let role = format!("{acr_path}/providers/Microsoft.Authorization/roleAssignments/6d5a3b1c-7e0f-4c39-9f52-2b3c1d0e8a11");
+    let assignment = json!({"properties": {"roleDefinitionId": "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "0b0e0c59-b4d3-4f4e-9a2c-2b9c0e0f1a22", "principalType": "ServicePrincipal"}});
+    assert_eq!(
+        specs.validate("PUT", &role, Some("2022-04-01"), &assignment),
+        Verdict::Valid
+    );
+    let mut no_principal = assignment.clone();
+    no_principal["properties"]
+        .as_object_mut()
+        .expect("object")
+        .remove("principalId");
+    assert!(matches!(
+        specs.validate("PUT", &role, Some("2022-04-01"), &no_principal),
+        Verdict::Invalid(_)
+    ));
+    let group = format!("{sub}/resourcegroups/rg1");
+    assert_eq!(
+        specs.validate(
+            "PUT",
+            &group,
+            Some(RG_API),
+            &json!({"location": "westeurope"})
+        ),
+        Verdict::Valid
+    );
+    assert!(matches!(
+        specs.validate("PUT", &group, Some(RG_API), &json!({"tags": {}})),
+        Verdict::Invalid(_)
+    ));
+    // No specification copied for networks.
+    let vnet = format!("{sub}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v");
+    assert_eq!(
+        specs.validate("PUT", &vnet, Some(NET_API), &json!({})),
+        Verdict::NoSpec
+    );
+}
+
+/// The refresh benchmark's shape at the client level: 200 reads at a parallelism of 10, each
+/// answered after 100 ms. The floor is 2.0 s; the client may add little to it.
+#[tokio::test]
+async fn two_hundred_reads_at_parallelism_ten_with_100ms_latency() {
+    let s = StandIn::start();
+    let c = with_group(&s).await;
+    s.set_polls(0);
+    let ids: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/v{i}",
+                rg_id(&s)
+            )
+        })
+        .collect();
+    for id in &ids {
+        c.put(id, NET_API, &vnet_body(), None).await.expect("put");
+    }
+    s.set_latency(Duration::from_millis(100));
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(10));
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        let c = c.clone();
+        let semaphore = semaphore.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire().await.expect("semaphore");
+            c.get(&id, NET_API).await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert!(result.expect("task").expect("get").is_some());
+    }
+    let elapsed = started.elapsed();
+    eprintln!("200 reads, parallelism 10, 100 ms each: {elapsed:?}");
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn token_failures_that_may_pass_are_retried() {
+    let s = StandIn::start();
+    s.inject(Fault::server_error(503).at_token_endpoint());
+    s.inject(Fault::throttle(0).at_token_endpoint());
+    let c = client(&s).await;
+    assert_eq!(
+        c.get(&rg_id(&s), RG_API).await.expect("after retries"),
+        None
+    );
+    let token_statuses: Vec<u16> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(token_statuses, vec![503, 429, 200]);
+
+    // A token ARM refuses is an answer, not retried (azure_identity's cache would hand out
+    // the same token again).
+    s.inject(Fault::error(
+        401,
+        "InvalidAuthenticationToken",
+        "The access token is invalid.",
+    ));
+    let err = c.get(&rg_id(&s), RG_API).await.expect_err("refused");
+    assert_eq!(err.code(), Some("InvalidAuthenticationToken"));
+    assert_eq!(statuses(&s, "GET", &rg_id(&s)), vec![404, 401]);
+    assert_eq!(s.tokens_issued(), 1);
+    assert_eq!(err.status(), Some(401));
+}
+
+#[tokio::test]
+async fn echo_hooks_answer_the_way_azure_normalises() {
+    let s = StandIn::start();
+    s.on_type(
+        "Microsoft.ContainerService/managedClusters",
+        |cluster, ctx| {
+            if let Some(location) = cluster["location"].as_str() {
+                cluster["location"] = json!(arm_standin::azure_location(location));
+            }
+            // "1.29" is served as the latest patch; server defaults for what was not set.
+            if cluster["properties"]["kubernetesVersion"] == "1.29" {
+                cluster["properties"]["kubernetesVersion"] = json!("1.29.7");
+            }
+            let properties = &mut cluster["properties"];
+            if properties.get("nodeResourceGroup").is_none() {
+                properties["nodeResourceGroup"] = json!("MC_rg-flink_aks-flink_westeurope");
+            }
+            // ARM echoes the resource group segment in lower case.
+            cluster["id"] = json!(ctx.id.replace("/resourceGroups/", "/resourcegroups/"));
+            assert!(ctx.method == "PUT" || ctx.method == "PATCH");
+        },
+    );
+    let c = with_group(&s).await;
+    let id = cluster_id(&s);
+    let body = json!({"location": "West Europe", "properties": {"kubernetesVersion": "1.29", "dnsPrefix": "flink"}});
+    let created = c.put(&id, AKS_API, &body, None).await.expect("put");
+    assert_eq!(created["location"], "westeurope");
+    assert_eq!(created["properties"]["kubernetesVersion"], "1.29.7");
+    assert_eq!(
+        created["properties"]["nodeResourceGroup"],
+        "MC_rg-flink_aks-flink_westeurope"
+    );
+    assert_eq!(
+        created["id"],
+        json!(id.replace("/resourceGroups/", "/resourcegroups/"))
+    );
+    // Ids are case-insensitive: the original casing reads the same resource.
+    assert_eq!(c.get(&id, AKS_API).await.expect("get"), Some(created));
 }

@@ -111,6 +111,11 @@ impl Fault {
         })
     }
 
+    /// A fault of the token endpoint (`Fault::server_error(503).at_token_endpoint()`).
+    pub fn at_token_endpoint(self) -> Fault {
+        self.on("POST", "/oauth2/v2.0/token")
+    }
+
     /// Restricts the fault to `method` requests whose path contains `path_part`.
     pub fn on(mut self, method: &str, path_part: &str) -> Fault {
         self.method = Some(method.to_string());

@@ -12,6 +12,7 @@ pub mod faults;
 pub mod log;
 pub mod operations;
 pub mod resources;
+pub mod schema;
 pub mod server;
 pub mod tls;
 pub mod token;
@@ -163,6 +164,12 @@ impl StandIn {
     /// Queues a fault: it applies to the next request it matches.
     pub fn inject(&self, fault: Fault) {
         self.shared.world().faults.push_back(fault);
+    }
+
+    /// Validates every PUT/PATCH body sent so far against the official specifications
+    /// (those a specification covers): the number validated, or a report of the problems.
+    pub fn validate_requests(&self) -> Result<usize, String> {
+        schema::check_requests(&self.requests())
     }
 
     /// Drops the faults not yet applied.

@@ -124,13 +124,33 @@ fn invalid_id(path: &str) -> Reply {
 
 pub fn get(world: &mut World, path: &str) -> Reply {
     let Some(id) = ResourceId::parse(path) else {
-        return invalid_id(path);
+        return list(world, path);
     };
     operations::advance_on_read(world, &id.key());
     match world.resources.get(&id.key()) {
         Some(resource) => Reply::json(200, resource.clone()),
         None => not_found(world, &id),
     }
+}
+
+/// A collection (`.../managedClusters/{name}/agentPools`): `{"value": [...]}` of the
+/// resources directly in it.
+fn list(world: &World, path: &str) -> Reply {
+    if ResourceId::parse(&format!("{path}/x")).is_none() {
+        return invalid_id(path);
+    }
+    let prefix = format!("{}/", path.to_ascii_lowercase());
+    let mut items: Vec<(&String, &Value)> = world
+        .resources
+        .iter()
+        .filter(|(key, _)| {
+            key.strip_prefix(&prefix)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    let value: Vec<Value> = items.into_iter().map(|(_, v)| v.clone()).collect();
+    Reply::json(200, json!({ "value": value }))
 }
 
 /// 409 while an operation runs on the resource or on its managed cluster.

@@ -79,12 +79,15 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     let (reply, latency) = {
         let mut world = shared.world();
         let reply = match token_tenant {
-            Some(tenant) if method == "POST" => {
-                let mut tokens = std::mem::take(&mut world.tokens);
-                let reply = token::answer(&shared.identity, tenant, &body, &mut tokens);
-                world.tokens = tokens;
-                reply
-            }
+            Some(tenant) if method == "POST" => match world.token_fault(&path) {
+                Some(reply) => reply,
+                None => {
+                    let mut tokens = std::mem::take(&mut world.tokens);
+                    let reply = token::answer(&shared.identity, tenant, &body, &mut tokens);
+                    world.tokens = tokens;
+                    reply
+                }
+            },
             _ => match bearer {
                 Some(token) if world.tokens.contains(&token) => {
                     world.handle(&method, &path, api_version.as_deref(), &body)

@@ -146,6 +146,30 @@ impl World {
         self.faults.remove(index)
     }
 
+    /// The answer of a fault aimed at the token endpoint (one with a path), if one is queued.
+    pub fn token_fault(&mut self, path: &str) -> Option<Reply> {
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.path_contains.is_some() && f.matches("POST", path))?;
+        match self.faults.remove(index)?.kind {
+            FaultKind::Throttle(seconds) => Some(
+                Reply::json(429, serde_json::json!({"error": "temporarily_unavailable"}))
+                    .with_header("retry-after", seconds.to_string()),
+            ),
+            FaultKind::Error {
+                status,
+                code,
+                message,
+                ..
+            } => Some(Reply::json(
+                status,
+                serde_json::json!({"error": code, "error_description": message}),
+            )),
+            FaultKind::FailOperation { .. } => None,
+        }
+    }
+
     /// Answers an authenticated ARM request.
     pub fn handle(
         &mut self,

@@ -449,6 +449,14 @@ impl ArmClient {
         }
     }
 
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    pub fn poll_policy(&self) -> &PollPolicy {
+        &self.inner.poll
+    }
+
     pub fn subscription_id(&self) -> &str {
         &self.inner.subscription_id
     }
@@ -584,6 +592,8 @@ impl ArmClient {
         {
             let _serialised = self.serialise(&operation.resource_id).await;
             match self.poll(&operation, None).await {
+                // An action's result is what the operation produced, not a resource.
+                Ok(result) if operation.method == "POST" => return Ok(result),
                 Ok(_) => {}
                 Err(e)
                     if e.is_not_found() && operation.kind != OperationKind::ProvisioningState => {}
@@ -835,7 +845,10 @@ impl ArmClient {
             )
             .await
             .map_err(|e| match e.kind() {
-                azure_core::error::ErrorKind::Credential => ArmError::Auth(describe(&e)),
+                // Entra ID unreachable or failing (5xx, 429) is worth a retry; a refusal is not.
+                azure_core::error::ErrorKind::Credential if !transient_credential_failure(&e) => {
+                    ArmError::Auth(describe(&e))
+                }
                 _ => ArmError::Transport(describe(&e)),
             })?;
         let (status, headers, body) = response.deconstruct();
@@ -903,6 +916,33 @@ impl ArmClient {
         };
         Some(lock.lock_owned().await)
     }
+}
+
+/// Whether a credential failed for a reason that may pass: the authority could not be
+/// reached, or answered 429 or a server error.
+fn transient_credential_failure(error: &azure_core::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut depth = 0;
+    while let Some(e) = current {
+        if let Some(core) = e.downcast_ref::<azure_core::Error>() {
+            match core.kind() {
+                azure_core::error::ErrorKind::Connection | azure_core::error::ErrorKind::Io => {
+                    return true
+                }
+                azure_core::error::ErrorKind::HttpResponse { status, .. } => {
+                    let status = u16::from(*status);
+                    return status == 429 || status >= 500;
+                }
+                _ => {}
+            }
+        }
+        current = e.source();
+        depth += 1;
+        if depth > 8 {
+            break;
+        }
+    }
+    false
 }
 
 /// An azure_core error with its causes, for messages.
