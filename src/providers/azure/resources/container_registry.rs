@@ -517,8 +517,7 @@ impl AzureResource for ContainerRegistry {
         else {
             return Ok(None);
         };
-        self.add_replications(env, &id, &mut remote, prior, &what)
-            .await?;
+        self.add_replications(env, &id, &mut remote, &what).await?;
         let state = self.parse(&remote, prior);
         self.extras(env, &id, state).await.map(Some)
     }
@@ -539,8 +538,7 @@ impl AzureResource for ContainerRegistry {
             .map_err(|e| remote_error("creating", &what, e))?;
         self.sync_replications(env, &id, None, planned, checkpoint)
             .await?;
-        self.add_replications(env, &id, &mut remote, planned, &what)
-            .await?;
+        self.add_replications(env, &id, &mut remote, &what).await?;
         let state = self.parse(&remote, planned);
         self.extras(env, &id, state).await
     }
@@ -561,8 +559,7 @@ impl AzureResource for ContainerRegistry {
             .map_err(|e| remote_error("updating", &what, e))?;
         self.sync_replications(env, &id, Some(prior), planned, checkpoint)
             .await?;
-        self.add_replications(env, &id, &mut remote, planned, &what)
-            .await?;
+        self.add_replications(env, &id, &mut remote, &what).await?;
         let state = self.parse(&remote, planned);
         self.extras(env, &id, state).await
     }
@@ -600,52 +597,26 @@ impl AzureResource for ContainerRegistry {
 
 impl ContainerRegistry {
     /// Adds the registry's replications (a Premium registry's list; none for others) to its
-    /// answer under `replications`, for `parse`. An endpoint without collection reads (a
-    /// proxy, a stand-in) answers the list with 400: then each replica `reference` knows is
-    /// read by name, which misses only replicas added outside flinkform.
+    /// answer under `replications`, for `parse`.
     async fn add_replications(
         &self,
         env: &Env<'_>,
         id: &str,
         remote: &mut Json,
-        reference: &Value,
         what: &str,
     ) -> Result<(), ProviderError> {
         let premium = at(remote, "/sku/name")
             .and_then(Json::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("Premium"));
-        let list = if !premium {
-            json!([])
-        } else {
-            match env
-                .client
+        let list = if premium {
+            env.client
                 .get(&format!("{id}/replications"), API_VERSION)
                 .await
-            {
-                Ok(l) => l
-                    .and_then(|l| l.get("value").cloned())
-                    .unwrap_or_else(|| json!([])),
-                Err(e) if e.status() == Some(400) => {
-                    let mut found = Vec::new();
-                    let known = reference
-                        .get_attr("georeplications")
-                        .and_then(Value::as_seq)
-                        .unwrap_or_default();
-                    for r in known {
-                        let Some(location) = vstr(r, "location") else {
-                            continue;
-                        };
-                        let replica = env
-                            .client
-                            .get(&Self::replication_id(id, location), API_VERSION)
-                            .await
-                            .map_err(|e| remote_error("reading the replicas of", what, e))?;
-                        found.extend(replica);
-                    }
-                    Json::Array(found)
-                }
-                Err(e) => return Err(remote_error("reading the replicas of", what, e)),
-            }
+                .map_err(|e| remote_error("reading the replicas of", what, e))?
+                .and_then(|l| l.get("value").cloned())
+                .unwrap_or_else(|| json!([]))
+        } else {
+            json!([])
         };
         if let Some(obj) = remote.as_object_mut() {
             obj.insert("replications".into(), list);
