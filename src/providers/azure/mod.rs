@@ -210,10 +210,14 @@ fn flag(config: &Value, name: &str) -> Option<bool> {
 }
 
 fn config_error(e: ArmError) -> ProviderError {
+    let detail = match e {
+        ArmError::Config(message) => format!("{message}."),
+        other => format!("{other}."),
+    };
     ProviderError::invalid(
         AttrPath::root(),
         "Invalid Azure provider configuration",
-        e.to_string(),
+        detail,
     )
 }
 
