@@ -4,8 +4,8 @@
 # stand-in answering every call after 100 ms at the default parallelism (floor 2.0 s, target
 # 2.5 s). Prints Markdown tables.
 #
-#   bench/azure-refresh.sh                     # N = 200, median of 5 runs
-#   AZURE_BENCH_N=1000 bench/azure-refresh.sh  # per-resource cost over 1,000 resource groups
+#   bench/azure-refresh.sh                     # 100 and 500 resource groups, median of 5 runs
+#   AZURE_BENCH_N=1000 bench/azure-refresh.sh  # 100 and 1,000 resource groups
 #   AZURE_BENCH_RUNS=9 bench/azure-refresh.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,11 +1,12 @@
 //! The Azure benchmark (ignored by `cargo test`; run by `bench/azure-refresh.sh`):
 //!
-//! 1. flinkform's own cost per resource: N resource groups planned (empty state, no call),
-//!    applied, planned again (N reads) and destroyed, with the stand-in answering at once;
+//! 1. flinkform's own cost per resource: 100 and N resource groups planned (empty state, no
+//!    call), applied, planned again (one read each) and destroyed, with the stand-in answering
+//!    at once; the cost per resource is the slope between the two sizes;
 //! 2. refreshing 200 resources at the default parallelism (10) with the stand-in answering
 //!    every call after 100 ms: the floor is 200 / 10 × 100 ms = 2.0 s, the target 2.5 s.
 //!
-//! `AZURE_BENCH_N` sets N for part 1 (default 200); `AZURE_BENCH_RUNS` the runs of each
+//! `AZURE_BENCH_N` sets N for part 1 (default 500); `AZURE_BENCH_RUNS` the runs of each
 //! measurement (default 5; the median is reported).
 
 #[path = "arm_standin/mod.rs"]
@@ -58,47 +59,44 @@ fn ms(d: Duration) -> String {
 #[test]
 #[ignore = "a benchmark: bench/azure-refresh.sh runs it"]
 fn azure_refresh_and_overhead() {
-    let n = env_usize("AZURE_BENCH_N", 200);
+    let n = env_usize("AZURE_BENCH_N", 500);
     let runs = env_usize("AZURE_BENCH_RUNS", 5).max(1);
     let s = StandIn::start();
     azure_support::azure_like::install(&s);
 
-    // Startup: a command that configures the provider and does nothing else.
-    let empty = config(PROVIDER);
-    let startup = median(
-        (0..runs)
-            .map(|_| timed(empty.path(), &s, &["plan"]))
-            .collect(),
-    );
-
-    // 1. Per-resource cost with instant answers.
-    let dir = config(&groups(n));
-    let d = dir.path();
-    let mut plan_empty = Vec::new();
-    let mut apply = Vec::new();
-    let mut plan_read = Vec::new();
-    let mut destroy = Vec::new();
-    for _ in 0..runs {
-        plan_empty.push(timed(d, &s, &["plan"]));
-        apply.push(timed(d, &s, &["apply", "--auto-approve"]));
-        plan_read.push(timed(d, &s, &["plan"]));
-        destroy.push(timed(d, &s, &["destroy", "--auto-approve"]));
+    // 1. Per-resource cost with instant answers: the slope between two sizes, so that the
+    //    process's start (configuration, provider, token) cancels out.
+    let sizes = [100, n.max(200)];
+    let steps = [
+        "plan, empty state (no call)",
+        "apply (1 PUT each)",
+        "plan after apply (1 GET each)",
+        "destroy (1 DELETE each)",
+    ];
+    let mut walls = Vec::new();
+    for size in sizes {
+        let dir = config(&groups(size));
+        let d = dir.path();
+        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); steps.len()];
+        for _ in 0..runs {
+            times[0].push(timed(d, &s, &["plan"]));
+            times[1].push(timed(d, &s, &["apply", "--auto-approve"]));
+            times[2].push(timed(d, &s, &["plan"]));
+            times[3].push(timed(d, &s, &["destroy", "--auto-approve"]));
+        }
+        walls.push(times.into_iter().map(median).collect::<Vec<_>>());
     }
-    let per = |d: Duration| {
-        let own = d.saturating_sub(startup);
-        format!("{:.2} ms", own.as_secs_f64() * 1000.0 / n as f64)
-    };
-    println!("\nflinkform's own cost per resource ({n} resource groups, instant answers, median of {runs}, startup {} subtracted):\n", ms(startup));
-    println!("| step | wall | per resource |");
-    println!("| --- | ---: | ---: |");
-    for (name, v) in [
-        ("plan, empty state (no call)", plan_empty),
-        ("apply (1 PUT each)", apply),
-        ("plan after apply (1 GET each)", plan_read),
-        ("destroy (1 DELETE each)", destroy),
-    ] {
-        let m = median(v);
-        println!("| {name} | {} | {} |", ms(m), per(m));
+    let (small, large) = (sizes[0], sizes[1]);
+    println!(
+        "\nflinkform's own cost per resource: resource groups, the stand-in answering at once, median of {runs}; per resource = (wall at {large} - wall at {small}) / {}\n",
+        large - small
+    );
+    println!("| step | wall at {small} | wall at {large} | per resource |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (i, name) in steps.iter().enumerate() {
+        let (a, b) = (walls[0][i], walls[1][i]);
+        let per = b.saturating_sub(a).as_secs_f64() * 1000.0 / (large - small) as f64;
+        println!("| {name} | {} | {} | {per:.2} ms |", ms(a), ms(b));
     }
 
     // 2. Refreshing 200 with every answer 100 ms late.
