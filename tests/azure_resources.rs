@@ -527,6 +527,13 @@ resource "azure_kubernetes_cluster" "main" {
   oms_agent {
     log_analytics_workspace_id = azure_log_analytics_workspace.main.id
   }
+
+  linux_profile {
+    admin_username = "azureuser"
+    ssh_key {
+      key_data = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFlinkformTestKeyOnly flink@example"
+    }
+  }
 }
 
 resource "azure_kubernetes_cluster_node_pool" "flink" {

@@ -9,6 +9,11 @@
 //! cycle the pool through `temporary_name_for_rotation`, as azurerm does, and the plan says
 //! so. Everything else is updated in place: cluster settings with a PUT of the cluster,
 //! pool settings with a PUT of the agent pool.
+//!
+//! Supported: `default_node_pool`, `identity` (system- or user-assigned; no service principal),
+//! `network_profile`, `oms_agent`, `linux_profile`, Kubernetes RBAC, `sku_tier`, `tags`.
+//! Settings flinkform does not manage (Entra ID integration, API server access, autoscaler
+//! profile, other addons) are sent back as Azure has them on every update.
 
 use std::collections::BTreeMap;
 
@@ -259,6 +264,29 @@ fn network_schema() -> Schema {
             AttributeSchema::optional_computed(Type::String)
                 .force_new()
                 .describe("\"standard\" (default) or \"basic\"."),
+        )
+}
+
+fn linux_profile_schema() -> Schema {
+    Schema::new("The nodes' Linux administrator.")
+        .attribute(
+            "admin_username",
+            AttributeSchema::required(Type::String)
+                .force_new()
+                .describe("The administrator's name. Changing it replaces the cluster."),
+        )
+        .block(
+            "ssh_key",
+            NestedBlockSchema::new(
+                Nesting::List,
+                Schema::new("The administrator's SSH public key.").attribute(
+                    "key_data",
+                    AttributeSchema::required(Type::String)
+                        .describe("The public key (\"ssh-rsa AAAA...\"); AKS updates it in place."),
+                ),
+            )
+            .min_items(1)
+            .max_items(1),
         )
 }
 
@@ -532,6 +560,16 @@ impl KubernetesCluster {
                 }
             }
         }
+        if let Some(linux) = block(planned, "linux_profile") {
+            let key = block(linux, "ssh_key").and_then(|k| vstr(k, "key_data"));
+            props.insert(
+                "linuxProfile".into(),
+                json!({
+                    "adminUsername": vstr(linux, "admin_username").unwrap_or_default(),
+                    "ssh": { "publicKeys": [{ "keyData": key.unwrap_or_default() }] },
+                }),
+            );
+        }
         set(
             &mut props,
             "kubernetesVersion",
@@ -782,6 +820,10 @@ impl AzureResource for KubernetesCluster {
             .block(
                 "oms_agent",
                 NestedBlockSchema::new(Nesting::List, oms_agent_schema()).max_items(1),
+            )
+            .block(
+                "linux_profile",
+                NestedBlockSchema::new(Nesting::List, linux_profile_schema()).max_items(1),
             )
             .attribute("id", id_attr())
             .attribute(
@@ -1368,6 +1410,19 @@ impl AzureResource for KubernetesCluster {
             }
             None => Vec::new(),
         };
+        let linux = match at(remote, "/properties/linuxProfile") {
+            Some(l) => vec![object([
+                ("admin_username", jstr(l, "/adminUsername")),
+                (
+                    "ssh_key",
+                    Value::list(vec![object([(
+                        "key_data",
+                        jstr(l, "/ssh/publicKeys/0/keyData"),
+                    )])]),
+                ),
+            ])],
+            None => Vec::new(),
+        };
         let kubelet = match at(remote, "/properties/identityProfile/kubeletidentity") {
             Some(k) => vec![object([
                 ("client_id", jstr(k, "/clientId")),
@@ -1405,6 +1460,7 @@ impl AzureResource for KubernetesCluster {
             ("identity", Value::list(identity)),
             ("network_profile", Value::list(network)),
             ("oms_agent", Value::list(oms)),
+            ("linux_profile", Value::list(linux)),
             ("kubelet_identity", Value::list(kubelet)),
         ])
     }
