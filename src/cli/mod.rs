@@ -153,6 +153,8 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },
+    /// Bring an existing object under management: record it in the state at ADDRESS.
+    Import(commands::import::ImportArgs),
     /// Remove a state lock that its holder can no longer release.
     ForceUnlock {
         /// Do not ask for confirmation.
@@ -176,6 +178,7 @@ impl Command {
             | Command::Apply { flags, .. }
             | Command::Destroy { flags, .. }
             | Command::Refresh { flags } => Some(&mut flags.vars),
+            Command::Import(args) => Some(&mut args.vars),
             _ => None,
         }
     }
@@ -292,6 +295,7 @@ pub fn run_with(cli: Cli, printer: &mut Printer) -> i32 {
             markdown,
             path,
         } => commands::show::run(&ctx, path.as_deref(), json, markdown, printer),
+        Command::Import(args) => commands::import::run(&ctx, &args, printer),
         Command::ForceUnlock { force, id, state } => {
             commands::force_unlock::run(&ctx, &id, force, state, printer)
         }

@@ -311,9 +311,9 @@ pub fn plan_with_replacement(
 /// The testing provider only when [`testing::ENABLE_VAR`] asks for it: it must not appear to users.
 pub fn available() -> &'static [&'static str] {
     if testing::enabled() {
-        &["flinkform", "testing"]
+        &["flinkform", "azure", "testing"]
     } else {
-        &["flinkform"]
+        &["flinkform", "azure"]
     }
 }
 
@@ -321,6 +321,7 @@ pub fn available() -> &'static [&'static str] {
 pub fn instantiate(name: &str) -> Option<Arc<dyn Provider>> {
     match name {
         "flinkform" => Some(Arc::new(builtin::BuiltinProvider::new())),
+        "azure" => Some(Arc::new(azure::AzureProvider::new())),
         "testing" if testing::enabled() => Some(Arc::new(testing::TestingProvider::new())),
         _ => None,
     }
@@ -352,10 +353,14 @@ mod tests {
 
     #[test]
     fn registry() {
-        assert_eq!(available(), ["flinkform"]);
+        assert_eq!(available(), ["flinkform", "azure"]);
         let p = instantiate("flinkform").expect("built-in provider");
         assert_eq!(p.name(), "flinkform");
-        assert!(instantiate("azure").is_none());
+        assert_eq!(
+            instantiate("azure").expect("azure provider").name(),
+            "azure"
+        );
+        assert!(instantiate("kubernetes").is_none());
     }
 
     #[test]

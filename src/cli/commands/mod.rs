@@ -5,6 +5,7 @@ pub mod apply;
 pub mod fmt;
 pub mod force_unlock;
 pub mod graph;
+pub mod import;
 pub mod output;
 pub mod plan;
 pub mod show;
