@@ -118,8 +118,8 @@ fn sample_state() -> State {
     );
     // A resource type of a provider this build does not have: shown as stored.
     state.set_instance(
-        addr("azure_resource_group.rg"),
-        "provider.azure",
+        addr("google_storage_bucket.rg"),
+        "provider.google",
         InstanceState::new(
             json!({"id": "/subscriptions/1/rg", "location": "westeurope", "tags": {"env": "prod"}}),
         ),
@@ -352,7 +352,7 @@ fn state_show_renders_nested_values_and_multi_line_strings() {
 #[test]
 fn state_show_without_a_schema_shows_the_stored_attributes() {
     let dir = basic();
-    let r = run(dir.path(), &["state", "show", "azure_resource_group.rg"]);
+    let r = run(dir.path(), &["state", "show", "google_storage_bucket.rg"]);
     insta::assert_snapshot!("state_show_unknown_provider", r.transcript);
 }
 
@@ -398,9 +398,9 @@ fn state_rm_removes_instances_resources_and_modules() {
     assert_eq!(
         addresses(&after),
         [
-            "azure_resource_group.rg",
             "flinkform_data.app",
             r#"flinkform_data.each["us"]"#,
+            "google_storage_bucket.rg",
             "local_file.secret",
             "time_sleep.wait"
         ]
@@ -991,7 +991,7 @@ fn show_path_shows_a_state_file_and_refuses_anything_else() {
     let r = run(dir.path(), &["show", "saved.json"]);
     assert_eq!(r.code, 0, "{}", r.transcript);
     assert!(
-        r.stdout.starts_with("# azure_resource_group.rg:\n"),
+        r.stdout.starts_with("# flinkform_data.app:\n"),
         "{}",
         r.transcript
     );
