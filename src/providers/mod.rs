@@ -27,6 +27,7 @@
 //! Progress reporting (hooks) is the executor's job, not the provider's.
 
 pub mod builtin;
+pub mod flink;
 pub mod schema;
 pub mod testing;
 
@@ -310,9 +311,9 @@ pub fn plan_with_replacement(
 /// The testing provider only when [`testing::ENABLE_VAR`] asks for it: it must not appear to users.
 pub fn available() -> &'static [&'static str] {
     if testing::enabled() {
-        &["flinkform", "testing"]
+        &["flinkform", "flink", "testing"]
     } else {
-        &["flinkform"]
+        &["flinkform", "flink"]
     }
 }
 
@@ -320,6 +321,7 @@ pub fn available() -> &'static [&'static str] {
 pub fn instantiate(name: &str) -> Option<Arc<dyn Provider>> {
     match name {
         "flinkform" => Some(Arc::new(builtin::BuiltinProvider::new())),
+        "flink" => Some(Arc::new(flink::FlinkProvider::new())),
         "testing" if testing::enabled() => Some(Arc::new(testing::TestingProvider::new())),
         _ => None,
     }
@@ -351,7 +353,7 @@ mod tests {
 
     #[test]
     fn registry() {
-        assert_eq!(available(), ["flinkform"]);
+        assert_eq!(available(), ["flinkform", "flink"]);
         let p = instantiate("flinkform").expect("built-in provider");
         assert_eq!(p.name(), "flinkform");
         assert!(instantiate("azure").is_none());
