@@ -502,11 +502,18 @@ pub(super) fn plan(
             Ok((with_attrs(&planned, updates), notes))
         }
         (Desired::Running, Kind::Batch) => {
-            if restarts.is_empty() {
+            let failed = matches!(str_of(prior, "status"), Some("FAILED" | "CANCELED"));
+            if restarts.is_empty() && !failed {
                 return Ok((planned, notes));
             }
             for path in &restarts {
                 notes.insert(path.clone(), "run the batch job again".to_string());
+            }
+            if failed {
+                notes.insert(
+                    AttrPath::attr("status"),
+                    "run the batch job again: its last run did not finish".to_string(),
+                );
             }
             Ok((with_attrs(&planned, resubmitted(&Restore::Empty)), notes))
         }
@@ -981,7 +988,8 @@ async fn update(
     }
 
     if s.kind == Kind::Batch {
-        if restarts.is_empty() {
+        let failed = matches!(str_of(prior, "status"), Some("FAILED" | "CANCELED"));
+        if restarts.is_empty() && !failed {
             return Ok(keep_computed(
                 planned,
                 str_of(prior, "status").unwrap_or("FINISHED"),

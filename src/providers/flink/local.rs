@@ -348,16 +348,17 @@ fn is_zombie(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
-/// The JobManager's pid, from its pid file, if it is running.
+/// The JobManager's pid, from its pid file, if that process is alive. (Its command line is
+/// not checked: right after the script returns, the process may not have exec'd java yet.)
 pub fn jobmanager_pid(spec: &LocalSpec) -> Option<u32> {
-    let running = processes(spec);
     read_pid_file(
         &spec
             .pid_dir()
             .join(format!("flink-{IDENT}-standalonesession.pid")),
     )
     .into_iter()
-    .find(|p| running.contains(p))
+    .rev()
+    .find(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
 }
 
 fn read_pid_file(path: &Path) -> Vec<u32> {
