@@ -255,6 +255,19 @@ pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
     problems
 }
 
+pub(super) fn validate_data(config: &Value) -> Vec<ProviderError> {
+    match str_of(config, "rest_url") {
+        Some(url) if !url.starts_with("http://") => vec![ProviderError::invalid(
+            AttrPath::attr("rest_url"),
+            "Invalid REST URL",
+            format!(
+                "rest_url must be an http:// URL such as \"http://localhost:8081\", not {url:?}."
+            ),
+        )],
+        _ => Vec::new(),
+    }
+}
+
 // ---- plan ----
 
 type Notes = BTreeMap<AttrPath, String>;

@@ -88,6 +88,8 @@ impl Provider for FlinkProvider {
 
     fn validate_resource_config(&self, type_name: &str, config: &Value) -> Vec<ProviderError> {
         match type_name {
+            // Data sources are validated here too; only the resource has a target block.
+            CLUSTER if config.get_attr("local").is_none() => cluster::validate_data(config),
             CLUSTER => cluster::validate(config),
             JOB => job::validate(config),
             _ => self.resource_schema(type_name).err().into_iter().collect(),
