@@ -81,7 +81,7 @@ install_flink() {
     local work
     work="$(mktemp -d "$cache_root/flink/.install.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
-    "${pip[@]}" install --quiet --disable-pip-version-check --no-deps --no-compile \
+    PIP_ROOT_USER_ACTION=ignore "${pip[@]}" install --quiet --disable-pip-version-check --no-deps --no-compile \
         --target "$work/target" \
         "apache-flink==$FLINK_VERSION" "apache-flink-libraries==$FLINK_VERSION" >&2
     local home="$work/target/pyflink"

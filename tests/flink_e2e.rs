@@ -333,6 +333,14 @@ variable "batch" {
   type    = number
   default = 0
 }
+variable "entry_class" {
+  type    = string
+  default = "flinkform.jobs.StatefulCounter"
+}
+variable "timeout" {
+  type    = string
+  default = "60s"
+}
 variable "fail_at" {
   type    = string
   default = "0"
@@ -352,13 +360,13 @@ resource "flink_job" "counter" {
   cluster_url   = flink_cluster.local.rest_url
   name          = "counter"
   jar           = var.jar
-  entry_class   = "flinkform.jobs.StatefulCounter"
+  entry_class   = var.entry_class
   args          = [var.out, "40"]
   parallelism   = var.parallelism
   state         = var.job_state
   upgrade_mode  = var.upgrade_mode
   savepoint_dir = var.savepoint_dir
-  timeout       = "60s"
+  timeout       = var.timeout
 }
 
 resource "flink_job" "sum" {
@@ -495,7 +503,10 @@ fn flink_cluster_and_jobs_end_to_end() {
         )),
         "{all}"
     );
-    assert!(all.contains("The job was not resubmitted"), "{all}");
+    assert!(
+        all.contains("The job keeps running and was not resubmitted"),
+        "{all}"
+    );
     assert_eq!(job_state(&url, &second).0, "RUNNING");
     assert_eq!(
         str_attr(&state_instance(dir, "flink_job.counter"), "job_id"),
@@ -581,7 +592,96 @@ fn flink_cluster_and_jobs_end_to_end() {
         "resumed at {resumed_at}, stopped at {stopped_at}"
     );
 
-    // 6. A stateless restart of a job that had state is refused at plan time.
+    // 6. Flink refuses the new job after the old one stopped with a savepoint: the apply
+    //    fails naming the job and Flink's reason, the state holds the savepoint (the
+    //    instance is pending), and the next apply resubmits from it.
+    vars(&[
+        ("parallelism", "1"),
+        ("entry_class", "\"flinkform.jobs.NoSuchJob\""),
+    ]);
+    let refused = flinkform(&env, dir, &["apply", "--auto-approve"]);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("flink_job \"counter\" (job ")),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("Flink refused to run the job (restoring from file:")
+            && refused
+                .stderr
+                .contains("java.lang.ClassNotFoundException: flinkform.jobs.NoSuchJob"),
+        "{}",
+        refused.stderr
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("state/default.json")).expect("state"),
+    )
+    .expect("state JSON");
+    let pending = state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == "flink_job.counter")
+        .map(|r| r["instances"][0].clone())
+        .expect("instance");
+    assert_eq!(pending["status"], "pending", "{pending}");
+    let kept_savepoint = pending["pending_operation"]["last_savepoint"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        kept_savepoint.contains("/savepoints/savepoint-"),
+        "{pending}"
+    );
+    assert_eq!(job_state(&url, &fourth).0, "FINISHED");
+    vars(&[("parallelism", "1")]);
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        plan.contains(&format!("# resubmit from savepoint {kept_savepoint}")),
+        "{plan}"
+    );
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let after_refusal = str_attr(&job, "job_id");
+    assert_eq!(job["restored_from"].as_str(), Some(kept_savepoint.as_str()));
+    wait_for_lines(&out, &after_refusal, 20);
+    assert_continues(&out, &fourth, &after_refusal);
+
+    // 7. A wait that times out: the apply fails, and whatever Flink finished meanwhile is
+    //    found by the next plan, which converges without losing the counts.
+    vars(&[("parallelism", "2"), ("timeout", "\"10ms\"")]);
+    let timed_out = flinkform(&env, dir, &["apply", "--auto-approve"]);
+    assert_eq!(
+        timed_out.code, 1,
+        "{}{}",
+        timed_out.stdout, timed_out.stderr
+    );
+    assert!(
+        timed_out.stderr.contains("within 10ms"),
+        "{}",
+        timed_out.stderr
+    );
+    vars(&[("parallelism", "2")]);
+    std::thread::sleep(Duration::from_secs(2));
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let again = flinkform(&env, dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let job = state_instance(dir, "flink_job.counter");
+    let latest = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING");
+    assert_eq!(
+        job_state(&url, &latest),
+        ("RUNNING".to_string(), vec![1, 2])
+    );
+    wait_for_lines(&out, &latest, 20);
+    assert_counts_consistent(&out);
+
+    // 8. A stateless restart of a job that had state is refused at plan time.
     vars(&[("parallelism", "1"), ("upgrade_mode", "\"stateless\"")]);
     let refused = flinkform(&env, dir, &["plan"]);
     assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
@@ -596,7 +696,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         refused.stderr
     );
 
-    // 7. A cluster configuration change restarts the cluster; the job comes back from the
+    // 9. A cluster configuration change restarts the cluster; the job comes back from the
     //    savepoint the restart took.
     vars(&[
         ("parallelism", "2"),
@@ -605,7 +705,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(plan.contains("# restarts the cluster"), "{plan}");
     assert!(
-        plan.contains(&format!("stateful-counter ({fourth})")),
+        plan.contains(&format!("stateful-counter ({latest})")),
         "{plan}"
     );
     assert!(
@@ -614,7 +714,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
     let cluster = state_instance(dir, "flink_cluster.local");
-    let restart_savepoint = str_attr(&cluster["restart_savepoints"], &fourth);
+    let restart_savepoint = str_attr(&cluster["restart_savepoints"], &latest);
     assert!(
         restart_savepoint.contains("/savepoints/savepoint-"),
         "{cluster}"
@@ -636,10 +736,10 @@ fn flink_cluster_and_jobs_end_to_end() {
         Some(restart_savepoint.as_str())
     );
     wait_for_lines(&out, &fifth, 20);
-    assert_continues(&out, &fourth, &fifth);
+    assert_continues(&out, &latest, &fifth);
     assert_counts_consistent(&out);
 
-    // 8. A data source reads the cluster from another configuration.
+    // 10. A data source reads the cluster from another configuration.
     let reader = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         reader.path().join("main.hcl"),
@@ -654,7 +754,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     assert_eq!(outputs["slots"]["value"], 4);
     assert_eq!(outputs["jobs"]["value"][&fifth], "stateful-counter");
 
-    // 9. A batch job runs to its end; one that fails fails the apply with its root exception.
+    // 11. A batch job runs to its end; one that fails fails the apply with its root exception.
     vars(&[
         ("parallelism", "2"),
         ("cluster_conf", "{ \"pipeline.object-reuse\" = \"true\" }"),
@@ -708,7 +808,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
 
-    // 10. Destroy: the streaming job stops with a savepoint (printed), no process is left.
+    // 12. Destroy: the streaming job stops with a savepoint (printed), no process is left.
     let destroyed = ok(&env, dir, &["destroy", "--auto-approve"]);
     assert!(
         destroyed.stderr.contains(&format!("flink_job \"counter\": job {fifth} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),

@@ -973,9 +973,26 @@ async fn update(
         }
         let id = old.job_id().unwrap_or("");
         let savepoint_dir = str_of(planned, "savepoint_dir");
-        let path = ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
-            .await
-            .map_err(|e| savepoint_error(&old, id, &e))?;
+        let path =
+            match ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout).await {
+                Ok(path) => path,
+                Err(e) => match current(rest, &old).await? {
+                    Some(info) if info.is_healthy() => {
+                        return Err(remote(
+                            &old.name,
+                            Some(id),
+                            format!(
+                            "stopping the job with a savepoint failed: {e}. The job keeps running"
+                        ),
+                        ))
+                    }
+                    // It ended meanwhile: suspended with what it left.
+                    _ => {
+                        let restore = restore_for_stopped(rest, &old, &old.url).await;
+                        return Ok(with_restore(keep_computed(planned, SUSPENDED), &restore));
+                    }
+                },
+            };
         checkpoint(json!({"op": "suspend", "savepoint": path}));
         let state = keep_computed(planned, SUSPENDED);
         return Ok(with_attrs(
@@ -1036,76 +1053,54 @@ async fn update(
     // The state the new job starts from.
     let restore = if running {
         let id = old.job_id().unwrap_or("");
-        let savepoint_dir = str_of(planned, "savepoint_dir");
-        let with_savepoint = |path: String| Restore::From {
-            path,
-            is_savepoint: true,
-        };
-        match s.upgrade_mode {
-            UpgradeMode::Savepoint => {
-                ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
-                    .await
-                    .map(with_savepoint)
-                    .map_err(|e| savepoint_error(&old, id, &e))?
-            }
-            UpgradeMode::LastState => {
-                let checkpoint_point = ops::restore_points(rest, &old.url, id)
-                    .await
-                    .ok()
-                    .and_then(|(_, c)| c);
-                match checkpoint_point {
-                    Some(p) => {
-                        ops::cancel(rest, &old.url, id, s.timeout)
-                            .await
-                            .map_err(|e| remote(&old.name, Some(id), format!("cancelling the job to resume it from checkpoint {} failed: {e}; nothing was resubmitted", p.path)))?;
-                        Restore::From {
-                            path: p.path,
-                            is_savepoint: false,
-                        }
-                    }
-                    None => ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
-                        .await
-                        .map(with_savepoint)
-                        .map_err(|e| savepoint_error(&old, id, &e))?,
+        if s.upgrade_mode == UpgradeMode::Stateless && had_state(prior) && !s.allow_state_loss {
+            return Err(state_loss_refusal(
+                &new.name,
+                "had state, and upgrade_mode = \"stateless\" restarts it without that state."
+                    .to_string(),
+            ));
+        }
+        match stop_running(rest, &old, planned, &s).await {
+            Ok(restore) => {
+                // Recorded at once: an apply interrupted from here on resubmits from it.
+                match &restore {
+                    Restore::From {
+                        path,
+                        is_savepoint: true,
+                    } => checkpoint(json!({"op": "stopped", "savepoint": path})),
+                    Restore::From {
+                        path,
+                        is_savepoint: false,
+                    } => checkpoint(json!({"op": "stopped", "checkpoint": path})),
+                    _ => {}
                 }
+                restore
             }
-            UpgradeMode::Stateless => {
-                if had_state(prior) && !s.allow_state_loss {
-                    return Err(state_loss_refusal(
-                        &new.name,
-                        "had state, and upgrade_mode = \"stateless\" restarts it without that state.".to_string(),
-                    ));
-                }
-                ops::cancel(rest, &old.url, id, s.timeout)
-                    .await
-                    .map_err(|e| {
-                        remote(
+            Err(problem) => {
+                // A job that ended meanwhile (cancelled from outside, or stopped by a
+                // savepoint that outlived an earlier timeout) restarts from what it left.
+                match current(rest, &old).await? {
+                    Some(info) if info.is_healthy() => {
+                        return Err(remote(
                             &old.name,
                             Some(id),
-                            format!("cancelling the job failed: {e}; nothing was resubmitted"),
-                        )
-                    })?;
-                Restore::Empty
+                            format!("{problem}. The job keeps running and was not resubmitted"),
+                        ))
+                    }
+                    _ => stopped_restore(rest, &old, &new, prior, &s).await?,
+                }
             }
         }
     } else if s.upgrade_mode == UpgradeMode::Stateless {
         Restore::Empty
-    } else {
-        let restore = if suspended {
-            recorded_restore(prior)
-        } else {
-            restore_for_stopped(rest, &old, &new.url).await
-        };
-        if restore == Restore::Empty && had_state(prior) && !s.allow_state_loss {
-            return Err(state_loss_refusal(
-                &new.name,
-                "is not running and flinkform knows no savepoint or checkpoint to restore it from, so it would start again without its state.".to_string(),
-            ));
-        }
+    } else if suspended {
+        let restore = recorded_restore(prior);
+        check_state_kept(&restore, prior, &new.name, &s)?;
         restore
+    } else {
+        stopped_restore(rest, &old, &new, prior, &s).await?
     };
 
-    // The savepoint is in the state before anything is resubmitted.
     let (bytes, sha) = read_jar(&new).await?;
     let reuse = str_of(prior, "jar_id")
         .filter(|_| old.url == new.url && str_of(prior, "jar_sha256") == Some(sha.as_str()));
@@ -1131,6 +1126,91 @@ async fn update(
     .await
 }
 
+/// Stops a running job the way its upgrade mode says, returning where the next job starts
+/// from; the error is a sentence on what failed.
+async fn stop_running(
+    rest: &Rest,
+    old: &Job<'_>,
+    planned: &Value,
+    s: &Settings,
+) -> Result<Restore, String> {
+    let id = old.job_id().unwrap_or("");
+    let savepoint_dir = str_of(planned, "savepoint_dir");
+    let with_savepoint = |path: String| Restore::From {
+        path,
+        is_savepoint: true,
+    };
+    let stop = || async {
+        ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
+            .await
+            .map(with_savepoint)
+            .map_err(|e| format!("stopping the job with a savepoint failed: {e}"))
+    };
+    match s.upgrade_mode {
+        UpgradeMode::Savepoint => stop().await,
+        UpgradeMode::LastState => {
+            let newest_checkpoint = ops::restore_points(rest, &old.url, id)
+                .await
+                .ok()
+                .and_then(|(_, c)| c);
+            match newest_checkpoint {
+                Some(p) => {
+                    ops::cancel(rest, &old.url, id, s.timeout)
+                        .await
+                        .map_err(|e| {
+                            format!(
+                                "cancelling the job to resume it from checkpoint {} failed: {e}",
+                                p.path
+                            )
+                        })?;
+                    Ok(Restore::From {
+                        path: p.path,
+                        is_savepoint: false,
+                    })
+                }
+                None => stop().await,
+            }
+        }
+        UpgradeMode::Stateless => {
+            ops::cancel(rest, &old.url, id, s.timeout)
+                .await
+                .map_err(|e| format!("cancelling the job failed: {e}"))?;
+            Ok(Restore::Empty)
+        }
+    }
+}
+
+/// Where a job that is not running restarts from, refused when that loses its state.
+async fn stopped_restore(
+    rest: &Rest,
+    old: &Job<'_>,
+    new: &Job<'_>,
+    prior: &Value,
+    s: &Settings,
+) -> Result<Restore, ProviderError> {
+    if s.upgrade_mode == UpgradeMode::Stateless {
+        return Ok(Restore::Empty);
+    }
+    let restore = restore_for_stopped(rest, old, &new.url).await;
+    check_state_kept(&restore, prior, &new.name, s)?;
+    Ok(restore)
+}
+
+fn check_state_kept(
+    restore: &Restore,
+    prior: &Value,
+    name: &str,
+    s: &Settings,
+) -> Result<(), ProviderError> {
+    if *restore == Restore::Empty && had_state(prior) && !s.allow_state_loss {
+        return Err(state_loss_refusal(
+            name,
+            "is not running and flinkform knows no savepoint or checkpoint to restore it from, so it would start again without its state.".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// A state with the restore pointers set from `restore` (kept when it is `Empty`).
 fn with_restore(state: Value, restore: &Restore) -> Value {
     match restore {
@@ -1150,16 +1230,6 @@ fn with_restore(state: Value, restore: &Restore) -> Value {
         } => with_attrs(&state, [("last_checkpoint", Value::string(path.clone()))]),
         _ => state,
     }
-}
-
-fn savepoint_error(job: &Job<'_>, id: &str, problem: &str) -> ProviderError {
-    remote(
-        &job.name,
-        Some(id),
-        format!(
-            "stopping the job with a savepoint failed: {problem}. The job was not resubmitted; run plan to see its state"
-        ),
-    )
 }
 
 async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(), ProviderError> {
@@ -1337,6 +1407,28 @@ async fn resume(rest: &Rest, base: &Value, op: &Json) -> Result<Option<Value>, P
                     Ok(Some(with_attrs(&state, pointers)))
                 }
             }
+        }
+        Some("stopped") => {
+            // Stopped for a restart that was not submitted: the job is as refresh finds it,
+            // to be resubmitted from where it stopped.
+            let state = refresh(rest, base).await?;
+            Ok(Some(match (text("savepoint"), text("checkpoint")) {
+                (Some(path), _) => with_restore(
+                    state,
+                    &Restore::From {
+                        path,
+                        is_savepoint: true,
+                    },
+                ),
+                (None, Some(path)) => with_restore(
+                    state,
+                    &Restore::From {
+                        path,
+                        is_savepoint: false,
+                    },
+                ),
+                (None, None) => state,
+            }))
         }
         Some("suspend") | Some("destroy") => {
             let suspended = op.get("op").and_then(Json::as_str) == Some("suspend");

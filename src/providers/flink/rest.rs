@@ -164,12 +164,21 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Json, RestError> {
         .and_then(|j| j.get("errors"))
         .and_then(Json::as_array)
         .map(|errors| {
-            errors
+            let causes: Vec<String> = errors
                 .iter()
                 .filter_map(Json::as_str)
                 .map(root_cause)
-                .collect::<Vec<_>>()
-                .join("; ")
+                .collect();
+            // Flink puts a generic line before the stack trace that says why.
+            let specific: Vec<&String> = causes
+                .iter()
+                .filter(|c| c.as_str() != "Internal server error.")
+                .collect();
+            if specific.is_empty() {
+                causes.join("; ")
+            } else {
+                specific.into_iter().cloned().collect::<Vec<_>>().join("; ")
+            }
         })
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| excerpt(&text));
