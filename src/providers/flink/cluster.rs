@@ -668,11 +668,17 @@ async fn wait_ready(spec: &LocalSpec, timeout: Duration) -> Result<Json, String>
                     .get("taskmanagers")
                     .and_then(Json::as_u64)
                     .unwrap_or(0);
-                if registered >= u64::from(spec.taskmanagers) {
+                let slots = overview
+                    .get("slots-total")
+                    .and_then(Json::as_u64)
+                    .unwrap_or(0);
+                // A TaskManager is listed a moment before its slots are.
+                let all_slots = u64::from(spec.taskmanagers) * u64::from(spec.slots);
+                if registered >= u64::from(spec.taskmanagers) && slots >= all_slots {
                     return Ok(overview);
                 }
                 format!(
-                    "{registered} of {} TaskManagers registered",
+                    "{registered} of {} TaskManagers registered, {slots} of {all_slots} slots",
                     spec.taskmanagers
                 )
             }
