@@ -79,7 +79,7 @@ impl LocalSpec {
     ) -> BTreeMap<String, serde_yaml::Value> {
         let mut conf = distribution;
         let tmp = self.tmp_dir().to_string_lossy().into_owned();
-        let defaults: [(&str, String); 19] = [
+        let defaults: [(&str, String); 21] = [
             ("jobmanager.rpc.address", "localhost".into()),
             ("jobmanager.bind-host", "localhost".into()),
             ("jobmanager.rpc.port", self.rpc_port().to_string()),
@@ -111,6 +111,10 @@ impl LocalSpec {
             ("web.submit.enable", "true".into()),
             ("web.cancel.enable", "true".into()),
             ("parallelism.default", "1".into()),
+            // The REST API answers from caches up to 3 s old by default: flinkform reads a
+            // job's state and checkpoints right after changing it.
+            ("rest.cache.execution-graph.timeout", "0 ms".into()),
+            ("rest.cache.checkpoint-statistics.timeout", "0 ms".into()),
         ];
         for (key, value) in defaults {
             conf.insert(key.to_string(), serde_yaml::Value::String(value));

@@ -10,8 +10,16 @@ use serde_json::{json, Value as Json};
 
 use super::rest::{root_cause, Rest, RestError};
 
-/// How often a wait polls the REST API.
-const POLL: Duration = Duration::from_millis(200);
+/// How long a wait sleeps between two polls of the REST API, `elapsed` into the wait: often at
+/// first (Flink takes 0.1-5 s for most steps, and each poll's delay adds to the apply's time),
+/// then less.
+fn poll_interval(elapsed: Duration) -> Duration {
+    if elapsed < Duration::from_secs(10) {
+        Duration::from_millis(50)
+    } else {
+        Duration::from_millis(250)
+    }
+}
 
 /// Job states in which a streaming job is (or is about to be) running: nothing to resubmit.
 pub const HEALTHY_STATES: [&str; 5] = [
@@ -29,8 +37,10 @@ pub const TERMINAL_STATES: [&str; 3] = ["FINISHED", "CANCELED", "FAILED"];
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobInfo {
     pub state: String,
-    /// Each vertex's name, parallelism and status.
-    pub vertices: Vec<(String, u32, String)>,
+    /// Tasks in all, and those running or finished.
+    pub tasks_total: u64,
+    pub tasks_running: u64,
+    pub tasks_finished: u64,
 }
 
 impl JobInfo {
@@ -40,52 +50,48 @@ impl JobInfo {
     pub fn is_terminal(&self) -> bool {
         TERMINAL_STATES.contains(&self.state.as_str())
     }
-    /// Running, with every task deployed and running (vertices of a bounded source may have
+    /// Running, with every task deployed and running (tasks of a bounded source may have
     /// finished already).
     fn is_fully_running(&self) -> bool {
         self.state == "RUNNING"
-            && self
-                .vertices
-                .iter()
-                .all(|(_, _, status)| status == "RUNNING" || status == "FINISHED")
+            && self.tasks_total > 0
+            && self.tasks_running + self.tasks_finished >= self.tasks_total
     }
 }
 
 /// The job's state, or `None` when the cluster does not know the job.
+///
+/// Read from `/jobs/overview`, which asks the JobManager each time: `/jobs/:id` answers from
+/// a cache that is up to `web.refresh-interval` (3 s) old, which would add seconds to every
+/// wait.
 pub async fn job_info(rest: &Rest, url: &str, job_id: &str) -> Result<Option<JobInfo>, RestError> {
-    let Some(j) = rest.get_opt(url, &format!("/jobs/{job_id}")).await? else {
-        return Ok(None);
+    let overview = rest.get(url, "/jobs/overview").await?;
+    let Some(jobs) = overview.get("jobs").and_then(Json::as_array) else {
+        return Err(RestError::Decode(format!(
+            "/jobs/overview has no job list: {}",
+            super::rest::excerpt(&overview.to_string())
+        )));
     };
-    let state = j
-        .get("state")
-        .and_then(Json::as_str)
-        .ok_or_else(|| RestError::Decode(format!("job {job_id} has no state")))?
-        .to_string();
-    let vertices = j
-        .get("vertices")
-        .and_then(Json::as_array)
-        .map(|vs| {
-            vs.iter()
-                .map(|v| {
-                    (
-                        v.get("name")
-                            .and_then(Json::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        v.get("parallelism")
-                            .and_then(Json::as_u64)
-                            .and_then(|p| u32::try_from(p).ok())
-                            .unwrap_or(0),
-                        v.get("status")
-                            .and_then(Json::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Some(JobInfo { state, vertices }))
+    Ok(jobs
+        .iter()
+        .find(|j| j.get("jid").and_then(Json::as_str) == Some(job_id))
+        .and_then(job_info_of))
+}
+
+fn job_info_of(j: &Json) -> Option<JobInfo> {
+    let tasks = j.get("tasks");
+    let count = |key: &str| {
+        tasks
+            .and_then(|t| t.get(key))
+            .and_then(Json::as_u64)
+            .unwrap_or(0)
+    };
+    Some(JobInfo {
+        state: j.get("state").and_then(Json::as_str)?.to_string(),
+        tasks_total: count("total"),
+        tasks_running: count("running"),
+        tasks_finished: count("finished"),
+    })
 }
 
 /// The root exception of a failed job, from `/jobs/:id/exceptions`: the innermost cause of
@@ -212,7 +218,7 @@ async fn wait_savepoint(
                 describe(timeout)
             ));
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll_interval(started.elapsed())).await;
     }
 }
 
@@ -259,7 +265,7 @@ pub async fn wait_terminal(
             }
             Err(e) => return Err(format!("cannot read its status: {e}")),
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll_interval(started.elapsed())).await;
     }
 }
 
@@ -345,7 +351,7 @@ async fn wait_for(
             }
             Err(e) => return Err(WaitError::Rest(e.to_string())),
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll_interval(started.elapsed())).await;
     }
 }
 
@@ -442,6 +448,22 @@ mod tests {
             serde_json::from_str(r#"{"latest": {"completed": null, "savepoint": null}}"#)
                 .expect("json");
         assert_eq!(restore_points_of(&none), (None, None));
+    }
+
+    #[test]
+    fn job_info_from_the_overview() {
+        let j: Json = serde_json::from_str(
+            r#"{"jid": "a", "state": "RUNNING", "tasks": {"running": 2, "total": 3, "finished": 1}}"#,
+        )
+        .expect("json");
+        let info = job_info_of(&j).expect("info");
+        assert!(info.is_fully_running() && info.is_healthy() && !info.is_terminal());
+        let deploying = JobInfo {
+            tasks_running: 1,
+            ..info.clone()
+        };
+        assert!(!deploying.is_fully_running());
+        assert_eq!(job_info_of(&serde_json::json!({"jid": "a"})), None);
     }
 
     #[test]
