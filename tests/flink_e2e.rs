@@ -709,7 +709,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     assert!(
-        plan.contains("# the cluster restarts: resubmit from the savepoint it is stopped with"),
+        plan.contains("# the cluster restarts: resubmit from where it stops the job (a savepoint, or the newest checkpoint)"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -739,6 +739,54 @@ fn flink_cluster_and_jobs_end_to_end() {
     assert_continues(&out, &latest, &fifth);
     assert_counts_consistent(&out);
 
+    // 9b. A TaskManager dies: the cluster is planned for a restart, and the job comes back
+    //     from its newest checkpoint (no savepoint can complete without the TaskManager).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rest(&format!("{url}/jobs/{fifth}/checkpoints"))["counts"]["completed"]
+        .as_u64()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(
+            Instant::now() < deadline,
+            "job {fifth} completed no checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let taskmanager = processes_mentioning(&work_dir)
+        .into_iter()
+        .find(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains("TaskManagerRunner"))
+                .unwrap_or(false)
+        })
+        .expect("the TaskManager process");
+    assert!(Command::new("kill")
+        .args(["-KILL", &taskmanager.to_string()])
+        .status()
+        .expect("kill")
+        .success());
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        plan.contains("~ taskmanagers_registered = 0 -> 1 # only 0 of 1 TaskManagers are registered: the cluster restarts"),
+        "{plan}"
+    );
+    assert!(plan.contains("running jobs are cancelled first"), "{plan}");
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let sixth = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING");
+    assert!(
+        str_attr(&job, "restored_from").contains(&format!("/checkpoints/{fifth}/chk-")),
+        "{job}"
+    );
+    assert_eq!(
+        state_instance(dir, "flink_cluster.local")["taskmanagers_registered"],
+        1.0
+    );
+    wait_for_lines(&out, &sixth, 20);
+    assert_counts_consistent(&out);
+
     // 10. A data source reads the cluster from another configuration.
     let reader = tempfile::tempdir().expect("tempdir");
     std::fs::write(
@@ -752,7 +800,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     let outputs = ok(&env, reader.path(), &["output", "--json"]).stdout;
     let outputs: serde_json::Value = serde_json::from_str(&outputs).expect("outputs");
     assert_eq!(outputs["slots"]["value"], 4);
-    assert_eq!(outputs["jobs"]["value"][&fifth], "stateful-counter");
+    assert_eq!(outputs["jobs"]["value"][&sixth], "stateful-counter");
 
     // 11. A batch job runs to its end; one that fails fails the apply with its root exception.
     vars(&[
@@ -811,7 +859,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     // 12. Destroy: the streaming job stops with a savepoint (printed), no process is left.
     let destroyed = ok(&env, dir, &["destroy", "--auto-approve"]);
     assert!(
-        destroyed.stderr.contains(&format!("flink_job \"counter\": job {fifth} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),
+        destroyed.stderr.contains(&format!("flink_job \"counter\": job {sixth} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),
         "{}{}",
         destroyed.stdout,
         destroyed.stderr

@@ -495,7 +495,7 @@ pub(super) fn plan(
         return Ok((planned, notes));
     }
 
-    let jobs = describe_jobs(prior);
+    let jobs = describe_jobs(prior, missing_taskmanagers);
     for path in &reasons {
         notes.insert(path.clone(), "restarts the cluster".to_string());
     }
@@ -519,8 +519,9 @@ pub(super) fn plan(
     Ok((with_attrs(&planned, updates), notes))
 }
 
-/// The plan note on a restart: which running jobs are stopped with a savepoint and resumed.
-fn describe_jobs(prior: &Value) -> String {
+/// The plan note on a restart: which running jobs are stopped (with a savepoint, or cancelled
+/// when TaskManagers are missing) and resumed.
+fn describe_jobs(prior: &Value, missing_taskmanagers: bool) -> String {
     let jobs = string_map(prior, "running_jobs").unwrap_or_default();
     if jobs.is_empty() {
         return "the cluster restarts; no job was running on it".to_string();
@@ -529,10 +530,12 @@ fn describe_jobs(prior: &Value) -> String {
         .iter()
         .map(|(id, name)| format!("{name} ({id})"))
         .collect();
-    format!(
-        "the cluster restarts: running jobs are stopped with a savepoint first, and their flink_job resources resubmit them from it: {}",
-        list.join(", ")
-    )
+    let how = if missing_taskmanagers {
+        "with TaskManagers missing no savepoint can complete, so running jobs are cancelled first, and their flink_job resources resubmit them from their newest checkpoint"
+    } else {
+        "running jobs are stopped with a savepoint first, and their flink_job resources resubmit them from it"
+    };
+    format!("the cluster restarts: {how}: {}", list.join(", "))
 }
 
 // ---- apply ----
@@ -756,28 +759,37 @@ fn string_map_value(m: BTreeMap<String, String>) -> Value {
     Value::map(m.into_iter().map(|(k, v)| (k, Value::string(v))).collect())
 }
 
-/// Jobs not yet over: job id → name.
-async fn running_jobs(rest: &Rest, url: &str) -> Result<BTreeMap<String, String>, RestError> {
+/// Jobs not yet over: (job id, name, state).
+async fn live_jobs(rest: &Rest, url: &str) -> Result<Vec<(String, String, String)>, RestError> {
     let overview = rest.get(url, "/jobs/overview").await?;
     Ok(overview
         .get("jobs")
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
-        .filter(|j| {
-            j.get("state")
-                .and_then(Json::as_str)
-                .is_some_and(|s| ops::HEALTHY_STATES.contains(&s))
-        })
         .filter_map(|j| {
+            let state = j.get("state")?.as_str()?;
+            if !ops::HEALTHY_STATES.contains(&state) {
+                return None;
+            }
             Some((
                 j.get("jid")?.as_str()?.to_string(),
                 j.get("name")
                     .and_then(Json::as_str)
                     .unwrap_or("")
                     .to_string(),
+                state.to_string(),
             ))
         })
+        .collect())
+}
+
+/// Jobs not yet over: job id → name.
+async fn running_jobs(rest: &Rest, url: &str) -> Result<BTreeMap<String, String>, RestError> {
+    Ok(live_jobs(rest, url)
+        .await?
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
         .collect())
 }
 
@@ -825,46 +837,64 @@ async fn restart_cluster(
             e,
         )
     })?;
-    // Every running job is stopped with a savepoint before the processes go.
+    // Every running job is stopped with a savepoint before the processes go. A job that is
+    // not RUNNING (restarting), or on a cluster with TaskManagers missing, cannot complete a
+    // savepoint: it is cancelled and goes on from its newest retained checkpoint.
     let url = old.rest_url();
-    let jobs = match running_jobs(rest, &url).await {
+    let jobs = match live_jobs(rest, &url).await {
         Ok(jobs) => jobs,
-        Err(RestError::Unreachable(_)) => BTreeMap::new(),
+        Err(RestError::Unreachable(_)) => Vec::new(),
         Err(e) => {
             return Err(remote(format!(
                 "cannot list the jobs running on the Flink cluster at {url}, so it was not restarted: {e}"
             )))
         }
     };
+    let degraded =
+        num_of(prior, "taskmanagers_registered").is_some_and(|r| r < f64::from(old.taskmanagers));
     let mut stopped = BTreeMap::new();
-    for (job_id, name) in &jobs {
-        match ops::stop_with_savepoint(
-            rest,
-            &url,
-            job_id,
-            Some(&old.savepoint_dir()),
-            SAVEPOINT_TIMEOUT,
-        )
-        .await
-        {
-            Ok(path) => {
+    for (job_id, name, state) in &jobs {
+        let result = if state == "RUNNING" && !degraded {
+            ops::stop_with_savepoint(
+                rest,
+                &url,
+                job_id,
+                Some(&old.savepoint_dir()),
+                SAVEPOINT_TIMEOUT,
+            )
+            .await
+            .map(Some)
+            .map_err(|e| format!("stopping it with a savepoint failed: {e}"))
+        } else {
+            match ops::cancel(rest, &url, job_id, SAVEPOINT_TIMEOUT).await {
+                Ok(()) => Ok(ops::restore_points(rest, &url, job_id)
+                    .await
+                    .ok()
+                    .and_then(|(s, c)| ops::newest(s, c))
+                    .map(|p| p.path)),
+                Err(e) => Err(format!("cancelling it failed: {e}")),
+            }
+        };
+        match result {
+            Ok(Some(path)) => {
                 stopped.insert(job_id.clone(), path);
             }
+            Ok(None) => {}
             Err(e) => {
                 let done: Vec<String> = stopped
                     .iter()
-                    .map(|(id, path)| format!("{id} (savepoint {path})"))
+                    .map(|(id, path)| format!("{id} ({path})"))
                     .collect();
                 let done = if done.is_empty() {
                     String::new()
                 } else {
                     format!(
-                        " Jobs already stopped: {}; run plan: their flink_job resources resubmit them from these savepoints.",
+                        " Jobs already stopped: {}; run plan: their flink_job resources resubmit them from there.",
                         done.join(", ")
                     )
                 };
                 return Err(remote(format!(
-                    "the Flink cluster at {url} was not restarted: stopping job {name:?} ({job_id}) with a savepoint failed: {e}.{done}"
+                    "the Flink cluster at {url} was not restarted: job {name:?} ({job_id}): {e}.{done}"
                 )));
             }
         }
@@ -929,6 +959,17 @@ pub(super) async fn read(
     match rest.get(&url, "/overview").await {
         Ok(overview) => {
             let mut updates = overview_attributes(&overview);
+            // A TaskManager killed a moment ago is still listed until its heartbeat times out.
+            let s = spec.clone();
+            let alive = blocking(move || Ok(local::taskmanagers_alive(&s)))
+                .await
+                .unwrap_or(usize::MAX);
+            let listed = overview
+                .get("taskmanagers")
+                .and_then(Json::as_u64)
+                .unwrap_or(0);
+            let registered = listed.min(u64::try_from(alive).unwrap_or(u64::MAX));
+            updates.push(("taskmanagers_registered", Value::number(registered as f64)));
             if let Ok(jobs) = running_jobs(rest, &url).await {
                 updates.push(("running_jobs", string_map_value(jobs)));
             }

@@ -42,7 +42,7 @@ use std::time::Duration;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
-use super::ops::{self, JobInfo, RestorePoint, WaitError};
+use super::ops::{self, JobInfo, WaitError};
 use super::rest::{Rest, RestError};
 use super::{
     attr, bool_of, changed, num_of, str_of, string_list, string_map, whole_number, with_attrs,
@@ -311,6 +311,19 @@ enum Restore {
 }
 
 impl Restore {
+    /// A recorded savepoint or checkpoint, told apart by Flink's naming (`.../chk-<n>`).
+    fn of_path(path: String) -> Restore {
+        let is_checkpoint = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.starts_with("chk-"));
+        Restore::From {
+            path,
+            is_savepoint: !is_checkpoint,
+        }
+    }
+
     /// How the plan describes a restart: `verb` is "restart", "resubmit" or "resume".
     fn describe(&self, verb: &str) -> String {
         match self {
@@ -565,7 +578,7 @@ pub(super) fn plan(
                         .is_some_and(|v| !v.is_known())
                     && healthy
                 {
-                    "the cluster restarts: resubmit from the savepoint it is stopped with"
+                    "the cluster restarts: resubmit from where it stops the job (a savepoint, or the newest checkpoint)"
                         .to_string()
                 } else {
                     description.clone()
@@ -903,13 +916,10 @@ async fn current(rest: &Rest, job: &Job<'_>) -> Result<Option<JobInfo>, Provider
 async fn restore_for_stopped(rest: &Rest, prior: &Job<'_>, new_url: &str) -> Restore {
     if let Some(id) = prior.job_id() {
         if let Some(path) = super::cluster::restart_savepoint(rest, new_url, id).await {
-            return Restore::From {
-                path,
-                is_savepoint: true,
-            };
+            return Restore::of_path(path);
         }
         if let Ok((savepoint, checkpoint)) = ops::restore_points(rest, &prior.url, id).await {
-            if let Some(p) = newest(savepoint, checkpoint) {
+            if let Some(p) = ops::newest(savepoint, checkpoint) {
                 return Restore::From {
                     path: p.path,
                     is_savepoint: p.is_savepoint,
@@ -918,13 +928,6 @@ async fn restore_for_stopped(rest: &Rest, prior: &Job<'_>, new_url: &str) -> Res
         }
     }
     recorded_restore(prior.value)
-}
-
-fn newest(a: Option<RestorePoint>, b: Option<RestorePoint>) -> Option<RestorePoint> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
-        (a, b) => a.or(b),
-    }
 }
 
 async fn update(
@@ -1319,7 +1322,7 @@ async fn refresh(rest: &Rest, prior: &Value) -> Result<Value, ProviderError> {
             let (savepoint, checkpoint) = ops::restore_points(rest, &job.url, id)
                 .await
                 .unwrap_or((None, None));
-            Ok(match newest(savepoint, checkpoint) {
+            Ok(match ops::newest(savepoint, checkpoint) {
                 Some(p) => with_restore(
                     state,
                     &Restore::From {
@@ -1334,13 +1337,7 @@ async fn refresh(rest: &Rest, prior: &Value) -> Result<Value, ProviderError> {
             let state = with_attrs(prior, [("status", Value::string(MISSING))]);
             Ok(
                 match super::cluster::restart_savepoint(rest, &job.url, id).await {
-                    Some(path) => with_restore(
-                        state,
-                        &Restore::From {
-                            path,
-                            is_savepoint: true,
-                        },
-                    ),
+                    Some(path) => with_restore(state, &Restore::of_path(path)),
                     None => state,
                 },
             )
@@ -1492,6 +1489,24 @@ mod tests {
 
     fn note(notes: &Notes, at: &str) -> String {
         notes.get(&AttrPath::attr(at)).cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn recorded_paths_are_told_apart() {
+        assert_eq!(
+            Restore::of_path("file:/w/checkpoints/abc/chk-12".into()),
+            Restore::From {
+                path: "file:/w/checkpoints/abc/chk-12".into(),
+                is_savepoint: false
+            }
+        );
+        assert_eq!(
+            Restore::of_path("file:/w/savepoints/savepoint-abc-123".into()),
+            Restore::From {
+                path: "file:/w/savepoints/savepoint-abc-123".into(),
+                is_savepoint: true
+            }
+        );
     }
 
     #[test]

@@ -365,6 +365,18 @@ pub fn jobmanager_pid(spec: &LocalSpec) -> Option<u32> {
     .find(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
 }
 
+/// How many of the TaskManagers started by the pid file are alive.
+pub fn taskmanagers_alive(spec: &LocalSpec) -> usize {
+    read_pid_file(
+        &spec
+            .pid_dir()
+            .join(format!("flink-{IDENT}-taskexecutor.pid")),
+    )
+    .into_iter()
+    .filter(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
+    .count()
+}
+
 fn read_pid_file(path: &Path) -> Vec<u32> {
     fs::read_to_string(path)
         .map(|text| {

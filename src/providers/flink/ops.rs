@@ -396,6 +396,14 @@ pub fn restore_points_of(checkpoints: &Json) -> (Option<RestorePoint>, Option<Re
     (point("savepoint", true), point("completed", false))
 }
 
+/// The newer of two restore points (ids grow with every checkpoint and savepoint of a job).
+pub fn newest(a: Option<RestorePoint>, b: Option<RestorePoint>) -> Option<RestorePoint> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// What a job was restored from when it started, from `/jobs/:id/checkpoints`.
 pub async fn restored_from(rest: &Rest, url: &str, job_id: &str) -> Option<String> {
     let j = rest
