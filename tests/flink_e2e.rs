@@ -617,9 +617,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     let refused = flinkform(&env, dir, &["apply", "--auto-approve"]);
     assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
     assert!(
-        refused
-            .stderr
-            .contains(&format!("flink_job \"counter\" (job ")),
+        refused.stderr.contains("flink_job \"counter\" (job "),
         "{}",
         refused.stderr
     );

@@ -626,7 +626,14 @@ async fn start(
         if !local::processes(&s).is_empty() {
             local::stop(&s, STOP_GRACE)?;
         }
-        local::check_ports_free(&s)?;
+        // Ports of processes just stopped are released a moment after they exit.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Err(e) = local::check_ports_free(&s) {
+            if Instant::now() >= deadline {
+                return Err(e);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         local::prepare(&s, &extra).map_err(|e| {
             format!(
                 "cannot write the cluster's configuration under {}: {e}",

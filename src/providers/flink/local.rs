@@ -341,6 +341,13 @@ pub fn processes(spec: &LocalSpec) -> Vec<u32> {
     pids
 }
 
+/// Whether process `pid` runs: it exists, is not a zombie, and is not exiting (an exiting
+/// process has released its memory, and with it its command line, before it becomes a
+/// zombie).
+fn is_alive(pid: u32) -> bool {
+    fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| !c.is_empty()) && !is_zombie(pid)
+}
+
 fn is_zombie(pid: u32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -362,7 +369,7 @@ pub fn jobmanager_pid(spec: &LocalSpec) -> Option<u32> {
     )
     .into_iter()
     .rev()
-    .find(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
+    .find(|p| is_alive(*p))
 }
 
 /// How many of the TaskManagers started by the pid file are alive.
@@ -373,7 +380,7 @@ pub fn taskmanagers_alive(spec: &LocalSpec) -> usize {
             .join(format!("flink-{IDENT}-taskexecutor.pid")),
     )
     .into_iter()
-    .filter(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
+    .filter(|p| is_alive(*p))
     .count()
 }
 

@@ -420,9 +420,9 @@ pub async fn restored_from(rest: &Rest, url: &str, job_id: &str) -> Option<Strin
 /// "5m", "30s", "250ms": a duration as configured.
 pub fn describe(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 60_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 && ms > 0 {
+    } else if ms.is_multiple_of(1000) && ms > 0 {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
