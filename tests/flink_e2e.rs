@@ -316,6 +316,17 @@ fn wait_for_checkpoint(url: &str, job: &str) {
     }
 }
 
+/// Whether a line of `plan` shows attribute `attr` as `change` (the padding between them
+/// depends on the other attributes' names).
+fn shows(plan: &str, attr: &str, change: &str) -> bool {
+    plan.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix(attr)
+            .and_then(|rest| rest.trim_start().strip_prefix('='))
+            .is_some_and(|rest| rest.trim_start().starts_with(change))
+    })
+}
+
 fn str_attr(v: &serde_json::Value, name: &str) -> String {
     v[name].as_str().unwrap_or("").to_string()
 }
@@ -435,10 +446,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         plan.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
         "{plan}"
     );
-    assert!(
-        plan.contains(&format!("rest_url                = \"{url}\"")),
-        "{plan}"
-    );
+    assert!(shows(&plan, "+ rest_url", &format!("\"{url}\"")), "{plan}");
     ok(&env, dir, &["apply", "--auto-approve"]);
     let cluster = state_instance(dir, "flink_cluster.local");
     assert_eq!(cluster["flink_version"], "2.3.0");
@@ -470,7 +478,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "2")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains("~ parallelism    = 1 -> 2 # restart from savepoint"),
+        shows(&plan, "~ parallelism", "1 -> 2 # restart from savepoint"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -575,7 +583,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     let plan = plan.stdout;
     assert!(plan.contains("flink_job.counter has changed"), "{plan}");
     assert!(
-        plan.contains("~ status          = \"RUNNING\" -> \"CANCELED\""),
+        shows(&plan, "~ status", "\"RUNNING\" -> \"CANCELED\""),
         "{plan}"
     );
     let checkpoint_note = plan
@@ -718,7 +726,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "1"), ("upgrade_mode", "\"last-state\"")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains("~ parallelism     = 2 -> 1 # resume from checkpoint"),
+        shows(&plan, "~ parallelism", "2 -> 1 # resume from checkpoint"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -803,10 +811,19 @@ fn flink_cluster_and_jobs_end_to_end() {
     }
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains("~ taskmanagers_registered = 0 -> 1 # only 0 of 1 TaskManagers are registered: the cluster restarts"),
+        shows(
+            &plan,
+            "~ taskmanagers_registered",
+            "0 -> 1 # only 0 of 1 TaskManagers are registered: the cluster restarts"
+        ),
         "killed {taskmanager}; processes {:?}; pid files {:?}; {plan}",
         processes_mentioning(&work_dir),
-        std::fs::read_dir(format!("{work_dir}/run")).into_iter().flatten().flatten().map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect::<Vec<_>>()
+        std::fs::read_dir(format!("{work_dir}/run"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect::<Vec<_>>()
     );
     assert!(plan.contains("running jobs are cancelled first"), "{plan}");
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -824,6 +841,54 @@ fn flink_cluster_and_jobs_end_to_end() {
     wait_for_lines(&out, &sixth, 20);
     assert_counts_consistent(&out);
 
+    // 9c. The whole cluster dies (both processes killed): the plan creates it again and
+    //     resubmits the job, now MISSING, from the newest checkpoint it left on disk.
+    wait_for_checkpoint(&url, &sixth);
+    let killed = processes_mentioning(&work_dir);
+    assert_eq!(killed.len(), 2, "{killed:?}");
+    assert!(Command::new("kill")
+        .arg("-KILL")
+        .args(killed.iter().map(u32::to_string))
+        .status()
+        .expect("kill")
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !processes_mentioning(&work_dir).is_empty() {
+        assert!(Instant::now() < deadline, "the cluster did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        plan.contains("flink_cluster.local has been deleted"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("flink_cluster.local will be created"),
+        "{plan}"
+    );
+    assert!(
+        shows(&plan, "~ status", "\"RUNNING\" -> \"MISSING\""),
+        "{plan}"
+    );
+    assert!(
+        shows(
+            &plan,
+            "~ status",
+            &format!("\"MISSING\" -> \"RUNNING\" # resubmit from checkpoint file:{work_dir}/checkpoints/{sixth}/chk-")
+        ),
+        "{plan}"
+    );
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let seventh = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING");
+    assert!(
+        str_attr(&job, "restored_from").contains(&format!("/checkpoints/{sixth}/chk-")),
+        "{job}"
+    );
+    wait_for_lines(&out, &seventh, 20);
+    assert_counts_consistent(&out);
+
     // 10. A data source reads the cluster from another configuration.
     let reader = tempfile::tempdir().expect("tempdir");
     std::fs::write(
@@ -837,7 +902,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     let outputs = ok(&env, reader.path(), &["output", "--json"]).stdout;
     let outputs: serde_json::Value = serde_json::from_str(&outputs).expect("outputs");
     assert_eq!(outputs["slots"]["value"], 4);
-    assert_eq!(outputs["jobs"]["value"][&sixth], "stateful-counter");
+    assert_eq!(outputs["jobs"]["value"][&seventh], "stateful-counter");
 
     // 11. A batch job runs to its end; one that fails fails the apply with its root exception.
     vars(&[
@@ -889,14 +954,14 @@ fn flink_cluster_and_jobs_end_to_end() {
     // The state says what happened: the next plan runs it again.
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains("~ status      = \"FAILED\" -> \"FINISHED\""),
+        shows(&plan, "~ status", "\"FAILED\" -> \"FINISHED\""),
         "{plan}"
     );
 
     // 12. Destroy: the streaming job stops with a savepoint (printed), no process is left.
     let destroyed = ok(&env, dir, &["destroy", "--auto-approve"]);
     assert!(
-        destroyed.stderr.contains(&format!("flink_job \"counter\": job {sixth} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),
+        destroyed.stderr.contains(&format!("flink_job \"counter\": job {seventh} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),
         "{}{}",
         destroyed.stdout,
         destroyed.stderr

@@ -210,6 +210,10 @@ pub(super) fn schema() -> Schema {
             computed(Type::String, "A retained checkpoint newer than last_savepoint, found when the job stopped."),
         )
         .attribute("restored_from", computed(Type::String, "What the current job was started from."))
+        .attribute(
+            "checkpoint_dir",
+            computed(Type::String, "Where the job's checkpoints go (execution.checkpointing.dir), as found when it was submitted."),
+        )
 }
 
 pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
@@ -425,8 +429,10 @@ pub(super) fn plan(
                 ("last_savepoint", initial),
                 ("last_checkpoint", null_s()),
                 ("restored_from", null_s()),
+                ("checkpoint_dir", null_s()),
             ],
             Desired::Running => vec![
+                ("checkpoint_dir", unknown_s()),
                 ("id", unknown_s()),
                 ("job_id", unknown_s()),
                 ("generation", Value::unknown(Type::Number)),
@@ -452,6 +458,7 @@ pub(super) fn plan(
     let suspended = str_of(prior, "status") == Some(SUSPENDED);
     let resubmitted = |restore: &Restore| -> Vec<(&'static str, Value)> {
         let mut u = vec![
+            ("checkpoint_dir", unknown_s()),
             ("id", unknown_s()),
             ("job_id", unknown_s()),
             ("generation", Value::unknown(Type::Number)),
@@ -798,9 +805,16 @@ async fn submit(
         ),
         _ => (None, None, None),
     };
+    let checkpoint_dir = match string_map(planned, "flink_conf")
+        .and_then(|c| c.get("execution.checkpointing.dir").cloned())
+    {
+        Some(dir) => Some(dir),
+        None => cluster_setting(rest, &job.url, "execution.checkpointing.dir").await,
+    };
     // Recorded before submitting: an interrupted apply finds the job under this id, and
     // knows the savepoint the job restores from.
     checkpoint(json!({
+        "checkpoint_dir": checkpoint_dir,
         "op": "submit",
         "job_id": id,
         "generation": generation,
@@ -881,6 +895,7 @@ async fn submit(
     Ok(with_attrs(
         planned,
         [
+            ("checkpoint_dir", opt(checkpoint_dir)),
             ("id", Value::string(id.clone())),
             ("job_id", Value::string(id)),
             ("generation", Value::number(generation as f64)),
@@ -892,6 +907,18 @@ async fn submit(
             ("restored_from", opt(restored_from)),
         ],
     ))
+}
+
+/// A setting of the cluster's configuration, from `/jobmanager/config`.
+async fn cluster_setting(rest: &Rest, url: &str, key: &str) -> Option<String> {
+    let config = rest.get(url, "/jobmanager/config").await.ok()?;
+    config
+        .as_array()?
+        .iter()
+        .find(|e| e.get("key").and_then(Json::as_str) == Some(key))?
+        .get("value")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The job as the cluster sees it: `None` when the cluster does not know it or does not
@@ -918,16 +945,50 @@ async fn restore_for_stopped(rest: &Rest, prior: &Job<'_>, new_url: &str) -> Res
         if let Some(path) = super::cluster::restart_savepoint(rest, new_url, id).await {
             return Restore::of_path(path);
         }
-        if let Ok((savepoint, checkpoint)) = ops::restore_points(rest, &prior.url, id).await {
-            if let Some(p) = ops::newest(savepoint, checkpoint) {
-                return Restore::From {
-                    path: p.path,
-                    is_savepoint: p.is_savepoint,
-                };
+        match ops::restore_points(rest, &prior.url, id).await {
+            Ok((savepoint, checkpoint)) => {
+                if let Some(p) = ops::newest(savepoint, checkpoint) {
+                    return Restore::From {
+                        path: p.path,
+                        is_savepoint: p.is_savepoint,
+                    };
+                }
             }
+            // The cluster does not know the job (it was restarted, or is gone): its retained
+            // checkpoints may still be on disk.
+            Err(_) => {}
+        }
+        if let Some(path) = retained_checkpoint(prior.value, id) {
+            return Restore::From {
+                path,
+                is_savepoint: false,
+            };
         }
     }
     recorded_restore(prior.value)
+}
+
+/// The newest checkpoint job `job_id` left in its checkpoint directory, when that is a local
+/// `file:` directory: `<dir>/<job id>/chk-<n>` with a `_metadata` file.
+fn retained_checkpoint(state: &Value, job_id: &str) -> Option<String> {
+    let dir = str_of(state, "checkpoint_dir")?;
+    let local = dir
+        .strip_prefix("file://")
+        .or_else(|| dir.strip_prefix("file:"))?;
+    let job_dir = PathBuf::from(local).join(job_id);
+    let newest = std::fs::read_dir(&job_dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n: u64 = name.strip_prefix("chk-")?.parse().ok()?;
+            e.path().join("_metadata").is_file().then_some(n)
+        })
+        .max()?;
+    Some(format!(
+        "file:{}",
+        job_dir.join(format!("chk-{newest}")).to_string_lossy()
+    ))
 }
 
 async fn update(
@@ -957,6 +1018,7 @@ async fn update(
             "last_savepoint",
             "last_checkpoint",
             "restored_from",
+            "checkpoint_dir",
         ]
         .into_iter()
         .map(|n| (n, prior.get_attr(n).cloned().unwrap_or_else(Value::null)))
@@ -1335,12 +1397,17 @@ async fn refresh(rest: &Rest, prior: &Value) -> Result<Value, ProviderError> {
         }
         None => {
             let state = with_attrs(prior, [("status", Value::string(MISSING))]);
-            Ok(
-                match super::cluster::restart_savepoint(rest, &job.url, id).await {
-                    Some(path) => with_restore(state, &Restore::of_path(path)),
-                    None => state,
-                },
-            )
+            let found = match super::cluster::restart_savepoint(rest, &job.url, id).await {
+                Some(path) => Some(Restore::of_path(path)),
+                None => retained_checkpoint(prior, id).map(|path| Restore::From {
+                    path,
+                    is_savepoint: false,
+                }),
+            };
+            Ok(match found {
+                Some(restore) => with_restore(state, &restore),
+                None => state,
+            })
         }
     }
 }
@@ -1392,6 +1459,7 @@ async fn resume(rest: &Rest, base: &Value, op: &Json) -> Result<Option<Value>, P
                         ("jar_sha256", opt(text("jar_sha256"))),
                         ("status", Value::string(info.state)),
                         ("restored_from", opt(text("restored_from"))),
+                        ("checkpoint_dir", opt(text("checkpoint_dir"))),
                     ]
                     .into_iter()
                     .chain(pointers),
