@@ -161,8 +161,8 @@ impl Drop for ClusterGuard<'_> {
         let _ = flinkform(self.env, &self.dir, &["destroy", "--auto-approve"]);
         let left = processes_mentioning(&self.work_dir);
         if !left.is_empty() {
-            let _ = Command::new("kill")
-                .arg("-KILL")
+            let _ = Command::new("sh")
+                .args(["-c", "kill -KILL \"$@\"", "sh"])
                 .args(left.iter().map(u32::to_string))
                 .status();
         }
@@ -174,12 +174,41 @@ fn write_vars(dir: &Path, vars: &[(&str, &str)]) {
     std::fs::write(dir.join("test.auto.vars"), text).expect("write vars");
 }
 
+/// A plain HTTP/1.0 request to the cluster (no client crate or curl needed); the body.
+fn http(method: &str, url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return String::new();
+    }
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
+}
+
 fn rest(url: &str) -> serde_json::Value {
-    let out = Command::new("curl")
-        .args(["-s", "--max-time", "10", url])
-        .output()
-        .expect("run curl");
-    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    serde_json::from_str(&http("GET", url)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Sends `signal` to processes with the shell's own kill (procps may be missing).
+fn kill(signal: &str, pids: &[u32]) {
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -{signal} \"$@\""), "sh"])
+        .args(pids.iter().map(u32::to_string))
+        .status()
+        .expect("run sh");
+    assert!(status.success(), "kill -{signal} {pids:?} failed");
 }
 
 fn state_instance(dir: &Path, address: &str) -> serde_json::Value {
@@ -567,16 +596,10 @@ fn flink_cluster_and_jobs_end_to_end() {
     assert_continues(&out, &second, &third);
 
     // 5. Cancelled behind flinkform's back: drift, and a resubmission from its checkpoint.
-    let cancel = Command::new("curl")
-        .args([
-            "-s",
-            "-X",
-            "PATCH",
-            &format!("{url}/jobs/{third}?mode=cancel"),
-        ])
-        .status()
-        .expect("curl");
-    assert!(cancel.success());
+    assert_eq!(
+        http("PATCH", &format!("{url}/jobs/{third}?mode=cancel")),
+        "{}"
+    );
     wait_job_state(&url, &third, "CANCELED");
     let plan = flinkform(&env, dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
@@ -799,11 +822,7 @@ fn flink_cluster_and_jobs_end_to_end() {
                 .unwrap_or(false)
         })
         .expect("the TaskManager process");
-    assert!(Command::new("kill")
-        .args(["-KILL", &taskmanager.to_string()])
-        .status()
-        .expect("kill")
-        .success());
+    kill("KILL", &[taskmanager]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while processes_mentioning(&work_dir).contains(&taskmanager) {
         assert!(Instant::now() < deadline, "the TaskManager did not die");
@@ -846,12 +865,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     wait_for_checkpoint(&url, &sixth);
     let killed = processes_mentioning(&work_dir);
     assert_eq!(killed.len(), 2, "{killed:?}");
-    assert!(Command::new("kill")
-        .arg("-KILL")
-        .args(killed.iter().map(u32::to_string))
-        .status()
-        .expect("kill")
-        .success());
+    kill("KILL", &killed);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !processes_mentioning(&work_dir).is_empty() {
         assert!(Instant::now() < deadline, "the cluster did not die");

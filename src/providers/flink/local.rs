@@ -398,8 +398,9 @@ fn signal(pids: &[u32], signal: &str) {
     if pids.is_empty() {
         return;
     }
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
+    // The shell's own `kill`: /bin/kill (procps) is not on every machine, /bin/sh is.
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -{signal} \"$@\""), "sh"])
         .args(pids.iter().map(u32::to_string))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
