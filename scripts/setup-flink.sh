@@ -41,22 +41,28 @@ java_ok() {
         && (( $(java_major) >= 17 ))
 }
 
-install_java() {
-    log "Java 17 (java, javac, jar) not found: installing openjdk-17-jdk-headless from Debian"
+# apt_install PACKAGE: installs a Debian package (as root, or through sudo), updating the
+# package lists first when the package is not found.
+apt_install() {
     if ! command -v apt-get >/dev/null; then
-        log "apt-get is not available: install a Java 17 JDK and run this again"
+        log "apt-get is not available: install $1 and run this again"
         exit 1
     fi
     local sudo=()
     if (( EUID != 0 )); then
-        command -v sudo >/dev/null || { log "root (or sudo) is needed to install Java"; exit 1; }
+        command -v sudo >/dev/null || { log "root (or sudo) is needed to install $1"; exit 1; }
         sudo=(sudo)
     fi
     export DEBIAN_FRONTEND=noninteractive
-    if ! "${sudo[@]}" apt-get install -y -q openjdk-17-jdk-headless >&2; then
+    if ! "${sudo[@]}" apt-get install -y -q "$1" >&2; then
         "${sudo[@]}" apt-get update -q >&2
-        "${sudo[@]}" apt-get install -y -q openjdk-17-jdk-headless >&2
+        "${sudo[@]}" apt-get install -y -q "$1" >&2
     fi
+}
+
+install_java() {
+    log "Java 17 (java, javac, jar) not found: installing openjdk-17-jdk-headless from Debian"
+    apt_install openjdk-17-jdk-headless
     java_ok || { log "Java 17 is still not usable after installing it"; exit 1; }
 }
 
@@ -73,8 +79,9 @@ install_flink() {
     elif command -v pip3 >/dev/null; then
         pip=(pip3)
     else
-        log "pip is needed for the first installation of Flink (python3 -m pip)"
-        exit 1
+        log "pip not found: installing python3-pip from Debian"
+        apt_install python3-pip
+        pip=(python3 -m pip)
     fi
     log "installing Flink $FLINK_VERSION from PyPI (apache-flink, apache-flink-libraries) into $install_dir"
     mkdir -p "$cache_root/flink"
