@@ -25,15 +25,21 @@
 //! `SUSPENDED`), `"running"` resubmits it from that savepoint.
 //!
 //! **Drift.** A streaming job found FAILED, CANCELED, FINISHED, or MISSING (the cluster does
-//! not know it: restarted) is planned for a resubmission, from the newest of: the savepoint of
-//! a cluster restart, Flink's record of the job's last savepoint or retained checkpoint, the
-//! savepoint or checkpoint in the state. The plan names it.
+//! not know it: restarted, or crashed and started again) is planned for a resubmission, from
+//! the first found of: the savepoint a cluster restart stopped it with, Flink's record of the
+//! job's newest savepoint or retained checkpoint, the newest checkpoint it left in its local
+//! `checkpoint_dir` (`<dir>/<job id>/chk-<n>`), the savepoint or checkpoint in the state. The
+//! plan names it. Without any, the plan refuses unless `allow_state_loss = true`.
 //!
 //! **Batch jobs** (`kind = "batch"`) run to the end at create and at each change; a failure
 //! fails the apply with the job's root exception.
 //!
 //! **Destroy** stops the job with a savepoint (`destroy_mode = "savepoint"`, the default; the
-//! path is printed and recorded in the state before the instance goes) or cancels it.
+//! path is printed on standard error and recorded in the state journal before the instance
+//! goes) or cancels it. A job that cannot take a savepoint (restarting) is cancelled, and its
+//! newest retained checkpoint printed instead.
+//!
+//! Job states are read from `/jobs/overview`: `/jobs/:id` answers from a cache up to 3 s old.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -1312,7 +1318,44 @@ async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(
     let info = current(rest, &job).await?;
     if let (Some(info), Some(id)) = (info, job.job_id()) {
         if info.is_healthy() {
-            if s.destroy_mode == DestroyMode::Savepoint && s.kind == Kind::Streaming {
+            let with_savepoint =
+                s.destroy_mode == DestroyMode::Savepoint && s.kind == Kind::Streaming;
+            if with_savepoint && info.state != "RUNNING" {
+                // Restarting or starting: no savepoint can complete. It is cancelled; its
+                // retained checkpoints keep its state.
+                ops::cancel(rest, &job.url, id, s.timeout)
+                    .await
+                    .map_err(|e| {
+                        remote(
+                            &job.name,
+                            Some(id),
+                            format!("cancelling the job failed: {e}"),
+                        )
+                    })?;
+                let newest = ops::restore_points(rest, &job.url, id)
+                    .await
+                    .ok()
+                    .and_then(|(sp, cp)| ops::newest(sp, cp));
+                match newest {
+                    Some(p) => {
+                        let key = if p.is_savepoint { "savepoint" } else { "checkpoint" };
+                        let mut op = json!({"op": "destroy"});
+                        op[key] = json!(p.path);
+                        checkpoint(op);
+                        eprintln!(
+                            "flink_job {:?}: job {id} was {} and could not take a savepoint: cancelled; its newest {} is {}",
+                            job.name,
+                            info.state,
+                            if p.is_savepoint { "savepoint" } else { "checkpoint" },
+                            p.path
+                        );
+                    }
+                    None => eprintln!(
+                        "flink_job {:?}: job {id} was {} and could not take a savepoint: cancelled; Flink recorded no checkpoint of it",
+                        job.name, info.state
+                    ),
+                }
+            } else if with_savepoint {
                 let path = ops::stop_with_savepoint(rest, &job.url, id, str_of(prior, "savepoint_dir"), s.timeout)
                     .await
                     .map_err(|e| {
@@ -1473,10 +1516,14 @@ async fn resume(rest: &Rest, base: &Value, op: &Json) -> Result<Option<Value>, P
                 }
             }
         }
-        Some("stopped") => {
-            // Stopped for a restart that was not submitted: the job is as refresh finds it,
-            // to be resubmitted from where it stopped.
-            let state = refresh(rest, base).await?;
+        // A job stopped (for a restart, a suspend or a destroy) with the savepoint or the
+        // checkpoint its state is in; an interrupted apply did not record what followed.
+        Some(kind @ ("stopped" | "suspend" | "destroy")) => {
+            let state = if kind == "suspend" {
+                with_attrs(base, [("status", Value::string(SUSPENDED))])
+            } else {
+                refresh(rest, base).await?
+            };
             Ok(Some(match (text("savepoint"), text("checkpoint")) {
                 (Some(path), _) => with_restore(
                     state,
@@ -1494,21 +1541,6 @@ async fn resume(rest: &Rest, base: &Value, op: &Json) -> Result<Option<Value>, P
                 ),
                 (None, None) => state,
             }))
-        }
-        Some("suspend") | Some("destroy") => {
-            let suspended = op.get("op").and_then(Json::as_str) == Some("suspend");
-            let state = if suspended {
-                with_attrs(base, [("status", Value::string(SUSPENDED))])
-            } else {
-                refresh(rest, base).await?
-            };
-            Ok(Some(with_attrs(
-                &state,
-                [
-                    ("last_savepoint", opt(text("savepoint"))),
-                    ("last_checkpoint", Value::null_of(Type::String)),
-                ],
-            )))
         }
         _ => refresh(rest, base).await.map(Some),
     }
