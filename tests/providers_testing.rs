@@ -565,15 +565,15 @@ async fn read_notices_objects_deleted_outside() {
 fn available_only_when_enabled() {
     assert_eq!(ENABLE_VAR, "FLINKFORM_TESTING_PROVIDER");
     std::env::remove_var(ENABLE_VAR);
-    assert_eq!(providers::available(), ["flinkform", "azure"]);
+    assert_eq!(providers::available(), ["flinkform", "azure", "flink"]);
     assert!(providers::instantiate("testing").is_none());
 
     std::env::set_var(ENABLE_VAR, "0");
-    assert_eq!(providers::available(), ["flinkform", "azure"]);
+    assert_eq!(providers::available(), ["flinkform", "azure", "flink"]);
     assert!(providers::instantiate("testing").is_none());
 
     std::env::set_var(ENABLE_VAR, "1");
-    assert_eq!(providers::available(), ["flinkform", "azure", "testing"]);
+    assert_eq!(providers::available(), ["flinkform", "azure", "flink", "testing"]);
     let p = providers::instantiate("testing").expect("the testing provider");
     assert_eq!(p.name(), "testing");
     assert_eq!(providers::provider_for_type("testing_resource"), "testing");

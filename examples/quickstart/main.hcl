@@ -1,4 +1,5 @@
-# flinkform quickstart: built-in resources only, so it runs anywhere.
+# flinkform quickstart: built-in resources (this file) and a local Flink cluster with a
+# stateful job (flink.hcl).
 #
 #   flinkform --chdir examples/quickstart plan
 #   flinkform --chdir examples/quickstart apply

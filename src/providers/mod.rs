@@ -28,6 +28,7 @@
 
 pub mod azure;
 pub mod builtin;
+pub mod flink;
 pub mod schema;
 pub mod testing;
 
@@ -311,9 +312,9 @@ pub fn plan_with_replacement(
 /// The testing provider only when [`testing::ENABLE_VAR`] asks for it: it must not appear to users.
 pub fn available() -> &'static [&'static str] {
     if testing::enabled() {
-        &["flinkform", "azure", "testing"]
+        &["flinkform", "azure", "flink", "testing"]
     } else {
-        &["flinkform", "azure"]
+        &["flinkform", "azure", "flink"]
     }
 }
 
@@ -322,6 +323,7 @@ pub fn instantiate(name: &str) -> Option<Arc<dyn Provider>> {
     match name {
         "flinkform" => Some(Arc::new(builtin::BuiltinProvider::new())),
         "azure" => Some(Arc::new(azure::AzureProvider::new())),
+        "flink" => Some(Arc::new(flink::FlinkProvider::new())),
         "testing" if testing::enabled() => Some(Arc::new(testing::TestingProvider::new())),
         _ => None,
     }
@@ -353,7 +355,7 @@ mod tests {
 
     #[test]
     fn registry() {
-        assert_eq!(available(), ["flinkform", "azure"]);
+        assert_eq!(available(), ["flinkform", "azure", "flink"]);
         let p = instantiate("flinkform").expect("built-in provider");
         assert_eq!(p.name(), "flinkform");
         assert_eq!(
