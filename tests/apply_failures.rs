@@ -195,7 +195,10 @@ resource "testing_resource" "second" {{
     // objects comes from their files.)
     let objects_on_disk = std::fs::read_dir(&objects)
         .unwrap()
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json")))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
         .count();
     assert_eq!(objects_on_disk, 500);
     assert!(

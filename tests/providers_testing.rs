@@ -573,7 +573,10 @@ fn available_only_when_enabled() {
     assert!(providers::instantiate("testing").is_none());
 
     std::env::set_var(ENABLE_VAR, "1");
-    assert_eq!(providers::available(), ["flinkform", "azure", "flink", "testing"]);
+    assert_eq!(
+        providers::available(),
+        ["flinkform", "azure", "flink", "testing"]
+    );
     let p = providers::instantiate("testing").expect("the testing provider");
     assert_eq!(p.name(), "testing");
     assert_eq!(providers::provider_for_type("testing_resource"), "testing");

@@ -29,6 +29,7 @@
 pub mod azure;
 pub mod builtin;
 pub mod flink;
+mod http;
 pub mod schema;
 pub mod testing;
 

@@ -45,7 +45,7 @@ pub struct Rest {
 
 impl Rest {
     pub fn new() -> Result<Rest, String> {
-        let client = reqwest::Client::builder()
+        let client = crate::providers::http::client_builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))

@@ -21,10 +21,7 @@ use super::{ArmConfig, Secret};
 /// `ca_cert_file`, no redirects (ARM does not use them; following one would carry the
 /// bearer token elsewhere).
 pub(crate) fn http_client(ca_cert_file: Option<&Path>) -> Result<reqwest::Client, ArmError> {
-    // reqwest is built without a default crypto provider (aws-lc-rs is a heavy C build);
-    // installing ring's fails harmlessly when one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::providers::http::client_builder()
         .connect_timeout(std::time::Duration::from_secs(20))
         .read_timeout(std::time::Duration::from_secs(120))
         .redirect(reqwest::redirect::Policy::none());
