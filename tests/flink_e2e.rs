@@ -507,7 +507,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "2")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        shows(&plan, "~ parallelism", "1 -> 2 # restart from savepoint"),
+        shows(&plan, "~ parallelism", "1 -> 2  (restart from savepoint)"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -568,7 +568,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     // 4. Suspend, then resume from the savepoint.
     vars(&[("parallelism", "2"), ("job_state", "\"suspended\"")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
-    assert!(plan.contains("# stop with savepoint"), "{plan}");
+    assert!(plan.contains("(stop with savepoint"), "{plan}");
     ok(&env, dir, &["apply", "--auto-approve"]);
     let job = state_instance(dir, "flink_job.counter");
     assert_eq!(job["status"], "SUSPENDED");
@@ -581,7 +581,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "2")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains(&format!("# resume from savepoint {suspend_savepoint}")),
+        plan.contains(&format!("(resume from savepoint {suspend_savepoint})")),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -616,7 +616,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         .to_string();
     assert!(
         checkpoint_note.contains(&format!(
-            "# resubmit from checkpoint file:{work_dir}/checkpoints/{third}/chk-"
+            "(resubmit from checkpoint file:{work_dir}/checkpoints/{third}/chk-"
         )),
         "{plan}"
     );
@@ -686,7 +686,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "1")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        plan.contains(&format!("# resubmit from savepoint {kept_savepoint}")),
+        plan.contains(&format!("(resubmit from savepoint {kept_savepoint})")),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -749,7 +749,7 @@ fn flink_cluster_and_jobs_end_to_end() {
     vars(&[("parallelism", "1"), ("upgrade_mode", "\"last-state\"")]);
     let plan = ok(&env, dir, &["plan"]).stdout;
     assert!(
-        shows(&plan, "~ parallelism", "2 -> 1 # resume from checkpoint"),
+        shows(&plan, "~ parallelism", "2 -> 1  (resume from checkpoint"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -775,13 +775,13 @@ fn flink_cluster_and_jobs_end_to_end() {
         ("cluster_conf", "{ \"pipeline.object-reuse\" = \"true\" }"),
     ]);
     let plan = ok(&env, dir, &["plan"]).stdout;
-    assert!(plan.contains("# restarts the cluster"), "{plan}");
+    assert!(plan.contains("(restarts the cluster"), "{plan}");
     assert!(
         plan.contains(&format!("stateful-counter ({latest})")),
         "{plan}"
     );
     assert!(
-        plan.contains("# the cluster restarts: resubmit from where it stops the job (a savepoint, or the newest checkpoint)"),
+        plan.contains("(the cluster restarts: resubmit from where it stops the job (a savepoint, or the newest checkpoint))"),
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
@@ -833,7 +833,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         shows(
             &plan,
             "~ taskmanagers_registered",
-            "0 -> 1 # only 0 of 1 TaskManagers are registered: the cluster restarts"
+            "0 -> 1  (only 0 of 1 TaskManagers are registered: the cluster restarts)"
         ),
         "killed {taskmanager}; processes {:?}; pid files {:?}; {plan}",
         processes_mentioning(&work_dir),
@@ -888,7 +888,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         shows(
             &plan,
             "~ status",
-            &format!("\"MISSING\" -> \"RUNNING\" # resubmit from checkpoint file:{work_dir}/checkpoints/{sixth}/chk-")
+            &format!("\"MISSING\" -> \"RUNNING\"  (resubmit from checkpoint file:{work_dir}/checkpoints/{sixth}/chk-")
         ),
         "{plan}"
     );

@@ -641,7 +641,7 @@ fn human_multiline_string_diff() {
     let text = plain(&plan);
     // The line diff as Terraform shows it: context lines, then - old, + new, then EOT.
     assert!(text.contains(
-        "      ~ sql  = <<-EOT # stop with savepoint, then resubmit\n            INSERT INTO orders_enriched\n          - SELECT o.id, o.amount\n          + SELECT o.id, o.amount, c.country\n            FROM orders o\n          + JOIN customers c ON o.customer = c.id\n            WHERE o.amount > 0\n        EOT\n"
+        "      ~ sql  = <<-EOT  (stop with savepoint, then resubmit)\n            INSERT INTO orders_enriched\n          - SELECT o.id, o.amount\n          + SELECT o.id, o.amount, c.country\n            FROM orders o\n          + JOIN customers c ON o.customer = c.id\n            WHERE o.amount > 0\n        EOT\n"
     ), "{text}");
     insta::assert_snapshot!("human_multiline", text);
 }
@@ -770,7 +770,7 @@ fn human_block_details() {
     let text = plain(&full_plan());
     // Aligned `=`, hidden unchanged attributes, important ones shown.
     assert!(
-        text.contains("      ~ parallelism      = 2 -> 4 # restart from savepoint\n"),
+        text.contains("      ~ parallelism      = 2 -> 4  (restart from savepoint)\n"),
         "{text}"
     );
     assert!(

@@ -365,11 +365,13 @@ impl Renderer {
         match (diff.replace, note) {
             (false, None) => String::new(),
             (true, None) => format!(" {}", self.paint.red("# forces replacement")),
-            (false, Some(note)) => format!(" {}", self.paint.dim(&format!("# {note}"))),
+            // How the change will be carried out, as the plans show it:
+            // `~ parallelism = 2 -> 4  (restart from savepoint)`.
+            (false, Some(note)) => format!("  {}", self.paint.dim(&format!("({note})"))),
             (true, Some(note)) => format!(
-                " {}{}",
+                " {}  {}",
                 self.paint.red("# forces replacement"),
-                self.paint.dim(&format!("; {note}"))
+                self.paint.dim(&format!("({note})"))
             ),
         }
     }
