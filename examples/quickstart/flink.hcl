@@ -7,7 +7,7 @@
 # records per key in keyed state and writes "seq key count" lines under out/counts.
 #
 # Change the job and apply: the plan says how the change runs, e.g.
-#   ~ parallelism = 1 -> 2 # restart from savepoint
+#   ~ parallelism = 1 -> 2  (restart from savepoint)
 # and the counts carry on from the savepoint.
 #
 #   flinkform --chdir examples/quickstart apply --var counter_parallelism=2
