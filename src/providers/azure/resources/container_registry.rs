@@ -7,12 +7,11 @@ use serde_json::{json, Map, Value as Json};
 
 use super::virtual_network::resource_group_of;
 use super::{
-    ensure_absent, id_attr, location_attr, name_attr, names, remote_error, resource_group_attr,
-    tags_attr, tags_json, AzureResource, Checks, Env,
+    ensure_absent, id_attr, location_attr, name_attr, remote_error, resource_group_attr, tags_attr,
+    tags_json, AzureResource, Checks, Env,
 };
 use crate::lang::value::with_attrs;
 use crate::lang::{Type, Value};
-use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{
     at, enabled, jbool, jenabled, jmap, jnum, jstr, object, set, vbool, vint, vmap_json, vstr,
 };
@@ -334,35 +333,8 @@ impl AzureResource for ContainerRegistry {
         out
     }
 
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
-        let (name, rg) = names(state, self.type_name())?;
-        Ok(ArmId::in_group(
-            subscription,
-            rg,
-            "Microsoft.ContainerRegistry",
-            &[("registries", name)],
-        ))
-    }
-
-    fn import(&self, id: &str) -> Result<Value, ProviderError> {
-        let p = parse_import_id(
-            self.type_name(),
-            id,
-            "Microsoft.ContainerRegistry",
-            &["registries"],
-            "/subscriptions/.../resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/flinkacr",
-        )?;
-        Ok(object([
-            ("id", Value::string(id)),
-            (
-                "name",
-                Value::string(p.name_of("registries").unwrap_or_default()),
-            ),
-            (
-                "resource_group_name",
-                Value::string(p.resource_group.unwrap_or_default()),
-            ),
-        ]))
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Microsoft.ContainerRegistry", "registries"))
     }
 
     fn body(&self, planned: &Value, _existing: Option<&Json>) -> Json {

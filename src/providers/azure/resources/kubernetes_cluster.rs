@@ -21,12 +21,12 @@ use serde_json::{json, Map, Value as Json};
 
 use super::virtual_network::resource_group_of;
 use super::{
-    ensure_absent, id_attr, location_attr, names, remote_error, resource_group_attr, tags_attr,
-    tags_json, AzureResource, Checks, Env, Planned,
+    ensure_absent, id_attr, location_attr, remote_error, resource_group_attr, tags_attr, tags_json,
+    AzureResource, Checks, Env, Planned,
 };
 use crate::lang::value::with_attrs;
 use crate::lang::{Type, Value};
-use crate::providers::azure::ids::{parse_import_id, ArmId};
+use crate::providers::azure::ids::ArmId;
 use crate::providers::azure::json::{
     at, block, jbool, jmap, jnum, jstr, jstrings, object, set, vbool, vint, vmap_json, vnum, vstr,
     vstrings,
@@ -1265,35 +1265,8 @@ impl AzureResource for KubernetesCluster {
         out
     }
 
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
-        let (name, rg) = names(state, self.type_name())?;
-        Ok(ArmId::in_group(
-            subscription,
-            rg,
-            "Microsoft.ContainerService",
-            &[("managedClusters", name)],
-        ))
-    }
-
-    fn import(&self, id: &str) -> Result<Value, ProviderError> {
-        let p = parse_import_id(
-            self.type_name(),
-            id,
-            "Microsoft.ContainerService",
-            &["managedClusters"],
-            "/subscriptions/.../resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
-        )?;
-        Ok(object([
-            ("id", Value::string(id)),
-            (
-                "name",
-                Value::string(p.name_of("managedClusters").unwrap_or_default()),
-            ),
-            (
-                "resource_group_name",
-                Value::string(p.resource_group.unwrap_or_default()),
-            ),
-        ]))
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Microsoft.ContainerService", "managedClusters"))
     }
 
     fn body(&self, planned: &Value, existing: Option<&Json>) -> Json {

@@ -5,12 +5,11 @@ use serde_json::{json, Map, Value as Json};
 
 use super::virtual_network::resource_group_of;
 use super::{
-    id_attr, location_attr, name_attr, names, remote_error, resource_group_attr, tags_attr,
-    tags_json, AzureResource, Checks, Env,
+    id_attr, location_attr, name_attr, remote_error, resource_group_attr, tags_attr, tags_json,
+    AzureResource, Checks, Env,
 };
 use crate::lang::value::with_attrs;
 use crate::lang::{Type, Value};
-use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{jmap, jnum, jstr, object, set, vint, vstr};
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::validate::{
@@ -131,35 +130,8 @@ impl AzureResource for LogAnalyticsWorkspace {
         out
     }
 
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
-        let (name, rg) = names(state, self.type_name())?;
-        Ok(ArmId::in_group(
-            subscription,
-            rg,
-            "Microsoft.OperationalInsights",
-            &[("workspaces", name)],
-        ))
-    }
-
-    fn import(&self, id: &str) -> Result<Value, ProviderError> {
-        let p = parse_import_id(
-            self.type_name(),
-            id,
-            "Microsoft.OperationalInsights",
-            &["workspaces"],
-            "/subscriptions/.../resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law",
-        )?;
-        Ok(object([
-            ("id", Value::string(id)),
-            (
-                "name",
-                Value::string(p.name_of("workspaces").unwrap_or_default()),
-            ),
-            (
-                "resource_group_name",
-                Value::string(p.resource_group.unwrap_or_default()),
-            ),
-        ]))
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Microsoft.OperationalInsights", "workspaces"))
     }
 
     fn body(&self, planned: &Value, _existing: Option<&Json>) -> Json {

@@ -25,6 +25,8 @@ use async_trait::async_trait;
 use serde_json::Value as Json;
 
 use super::arm::{ArmClient, ArmError};
+use super::ids::{parse_import_id, ArmId};
+use super::json::object;
 use super::normalize::{Semantic, Semantics};
 use super::validate::{NetworkRegistry, Patterns};
 use crate::lang::{Type, Value};
@@ -109,10 +111,42 @@ pub trait AzureResource: Send + Sync {
             _ => self.id_from_names(state, subscription),
         }
     }
+    /// For a resource that sits directly in a resource group: its provider namespace and type
+    /// (`("Microsoft.ContainerRegistry", "registries")`), from which its ID and import follow.
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
     /// The ARM ID from the names in a (planned) state.
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError>;
+    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
+        let Some((namespace, ty)) = self.arm_type() else {
+            return Err(ProviderError::Remote {
+                message: format!("{}: no way to build an ARM ID", self.type_name()),
+            });
+        };
+        let (name, rg) = names(state, self.type_name())?;
+        Ok(ArmId::in_group(subscription, rg, namespace, &[(ty, name)]))
+    }
     /// A state for an existing object's ID (names and `id`), to be completed by a read.
-    fn import(&self, id: &str) -> Result<Value, ProviderError>;
+    fn import(&self, id: &str) -> Result<Value, ProviderError> {
+        let Some((namespace, ty)) = self.arm_type() else {
+            return Err(ProviderError::InvalidImportId {
+                type_name: self.type_name().to_string(),
+                id: id.to_string(),
+                message: "this type cannot be imported".into(),
+            });
+        };
+        let example =
+            format!("/subscriptions/.../resourceGroups/rg/providers/{namespace}/{ty}/NAME");
+        let p = parse_import_id(self.type_name(), id, namespace, &[ty], &example)?;
+        Ok(object([
+            ("id", Value::string(id)),
+            ("name", Value::string(p.name_of(ty).unwrap_or_default())),
+            (
+                "resource_group_name",
+                Value::string(p.resource_group.unwrap_or_default()),
+            ),
+        ]))
+    }
     /// The request body for the planned state; `existing` is the object as it is now (an
     /// update), for what Azure keeps there that flinkform does not manage.
     fn body(&self, planned: &Value, existing: Option<&Json>) -> Json;

@@ -7,11 +7,10 @@ use serde_json::{json, Map, Value as Json};
 
 use super::virtual_network::{resource_group_of, NETWORK_API_VERSION};
 use super::{
-    id_attr, location_attr, name_attr, names, resource_group_attr, tags_attr, tags_json,
-    AzureResource, Checks,
+    id_attr, location_attr, name_attr, resource_group_attr, tags_attr, tags_json, AzureResource,
+    Checks,
 };
 use crate::lang::{Type, Value};
-use crate::providers::azure::ids::{parse_import_id, ArmId};
 use crate::providers::azure::json::{at, jmap, jnum, jstr, object, set, vint, vstr, vstrings};
 use crate::providers::azure::normalize::{Semantic, Semantics};
 use crate::providers::azure::validate::{
@@ -221,35 +220,8 @@ impl AzureResource for NetworkSecurityGroup {
         out
     }
 
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
-        let (name, rg) = names(state, self.type_name())?;
-        Ok(ArmId::in_group(
-            subscription,
-            rg,
-            "Microsoft.Network",
-            &[("networkSecurityGroups", name)],
-        ))
-    }
-
-    fn import(&self, id: &str) -> Result<Value, ProviderError> {
-        let p = parse_import_id(
-            self.type_name(),
-            id,
-            "Microsoft.Network",
-            &["networkSecurityGroups"],
-            "/subscriptions/.../resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg",
-        )?;
-        Ok(object([
-            ("id", Value::string(id)),
-            (
-                "name",
-                Value::string(p.name_of("networkSecurityGroups").unwrap_or_default()),
-            ),
-            (
-                "resource_group_name",
-                Value::string(p.resource_group.unwrap_or_default()),
-            ),
-        ]))
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Microsoft.Network", "networkSecurityGroups"))
     }
 
     fn body(&self, planned: &Value, _existing: Option<&Json>) -> Json {

@@ -7,11 +7,11 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::{
-    id_attr, location_attr, name_attr, names, resource_group_attr, tags_attr, tags_json,
-    AzureResource, Checks,
+    id_attr, location_attr, name_attr, resource_group_attr, tags_attr, tags_json, AzureResource,
+    Checks,
 };
 use crate::lang::{Type, Value};
-use crate::providers::azure::ids::{parse_import_id, ArmId};
+use crate::providers::azure::ids::ArmId;
 use crate::providers::azure::json::{at, jmap, jstr, jstrings, object, vstr, vstrings};
 use crate::providers::azure::validate::{check_pattern, cidr_list, known_str, GENERIC_NAME_RULE};
 use crate::providers::schema::AttributeSchema;
@@ -83,35 +83,8 @@ impl AzureResource for VirtualNetwork {
         out
     }
 
-    fn id_from_names(&self, state: &Value, subscription: &str) -> Result<String, ProviderError> {
-        let (name, rg) = names(state, self.type_name())?;
-        Ok(ArmId::in_group(
-            subscription,
-            rg,
-            "Microsoft.Network",
-            &[("virtualNetworks", name)],
-        ))
-    }
-
-    fn import(&self, id: &str) -> Result<Value, ProviderError> {
-        let p = parse_import_id(
-            self.type_name(),
-            id,
-            "Microsoft.Network",
-            &["virtualNetworks"],
-            "/subscriptions/.../resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet",
-        )?;
-        Ok(object([
-            ("id", Value::string(id)),
-            (
-                "name",
-                Value::string(p.name_of("virtualNetworks").unwrap_or_default()),
-            ),
-            (
-                "resource_group_name",
-                Value::string(p.resource_group.unwrap_or_default()),
-            ),
-        ]))
+    fn arm_type(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Microsoft.Network", "virtualNetworks"))
     }
 
     fn update_reads_existing(&self) -> bool {
