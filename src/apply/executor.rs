@@ -19,7 +19,7 @@ use crate::graph::deps::resource_dependencies;
 use crate::graph::walk::{read_data_source_now, InstanceValues, ProviderSet, WalkInput, Walker};
 use crate::graph::{ConfigGraph, NodeKey};
 use crate::lang::{FuncContext, Value};
-use crate::plan::planner::{apply_ignore_changes, provider_plan, recorded_value};
+use crate::plan::planner::{apply_ignore_changes, provider_plan, recorded_value, ProviderPlan};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::providers::schema::Schema;
 use crate::providers::{provider_for_type, ApplyRequest, Provider};
@@ -828,8 +828,11 @@ impl InstanceValues for ApplyWalkHook<'_> {
         let planned = if op == OpKind::Read {
             final_config.clone()
         } else {
-            let (planned, requires_replace, _) =
-                provider_plan(addr, prior, &final_config, provider, schema)?;
+            let ProviderPlan {
+                planned,
+                requires_replace,
+                ..
+            } = provider_plan(addr, prior, &final_config, provider, schema)?;
             if op == OpKind::Update && !requires_replace.is_empty() {
                 return Err(Diagnostic::error(
                     "Provider produced inconsistent final plan",

@@ -568,8 +568,11 @@ impl<'a> PlanHook<'a> {
             }
             _ => config.clone(),
         };
-        let (mut planned, mut replace_paths, mut notes) =
-            provider_plan(addr, prior, &config, provider, schema)?;
+        let ProviderPlan {
+            mut planned,
+            requires_replace: mut replace_paths,
+            mut notes,
+        } = provider_plan(addr, prior, &config, provider, schema)?;
         let tainted = self
             .input
             .state
@@ -597,8 +600,9 @@ impl<'a> PlanHook<'a> {
                 } else {
                     if replace_paths.is_empty() {
                         // Forced: plan the replacement as the create it will be.
+                        let create = provider_plan(addr, None, &config, provider, schema)?;
                         (planned, replace_paths, notes) =
-                            provider_plan(addr, None, &config, provider, schema)?;
+                            (create.planned, create.requires_replace, create.notes);
                     }
                     let cbd = rc.is_some_and(|rc| rc.lifecycle.create_before_destroy);
                     (
@@ -658,6 +662,13 @@ impl InstanceValues for PlanHook<'_> {
     }
 }
 
+/// What [`provider_plan`] returns.
+pub(crate) struct ProviderPlan {
+    pub planned: Value,
+    pub requires_replace: Vec<AttrPath>,
+    pub notes: BTreeMap<AttrPath, String>,
+}
+
 /// The provider's plan for one instance: the proposed new state (ProposedNew of prior and
 /// configuration) planned by the provider; the planned value, the paths forcing replacement
 /// and the provider's notes on how the change will run.
@@ -667,7 +678,7 @@ pub(crate) fn provider_plan(
     config: &Value,
     provider: &dyn Provider,
     schema: &Schema,
-) -> Result<(Value, Vec<AttrPath>, BTreeMap<AttrPath, String>), Diagnostics> {
+) -> Result<ProviderPlan, Diagnostics> {
     let proposed = schema.proposed_new(prior, config);
     let resp = provider
         .plan_resource_change(PlanRequest {
@@ -677,11 +688,11 @@ pub(crate) fn provider_plan(
             config: Some(config),
         })
         .map_err(|e| Diagnostics::from(e.to_diagnostic().with_address(addr.to_string())))?;
-    Ok((
-        resp.planned_state.unwrap_or(proposed),
-        resp.requires_replace,
-        resp.notes,
-    ))
+    Ok(ProviderPlan {
+        planned: resp.planned_state.unwrap_or(proposed),
+        requires_replace: resp.requires_replace,
+        notes: resp.notes,
+    })
 }
 
 fn prevent_destroy_error(addr: &AbsResourceInstance, rc: &ResourceConfig) -> Diagnostic {

@@ -951,19 +951,16 @@ async fn restore_for_stopped(rest: &Rest, prior: &Job<'_>, new_url: &str) -> Res
         if let Some(path) = super::cluster::restart_savepoint(rest, new_url, id).await {
             return Restore::of_path(path);
         }
-        match ops::restore_points(rest, &prior.url, id).await {
-            Ok((savepoint, checkpoint)) => {
-                if let Some(p) = ops::newest(savepoint, checkpoint) {
-                    return Restore::From {
-                        path: p.path,
-                        is_savepoint: p.is_savepoint,
-                    };
-                }
+        if let Ok((savepoint, checkpoint)) = ops::restore_points(rest, &prior.url, id).await {
+            if let Some(p) = ops::newest(savepoint, checkpoint) {
+                return Restore::From {
+                    path: p.path,
+                    is_savepoint: p.is_savepoint,
+                };
             }
-            // The cluster does not know the job (it was restarted, or is gone): its retained
-            // checkpoints may still be on disk.
-            Err(_) => {}
         }
+        // The cluster does not know the job (it was restarted, or is gone): its retained
+        // checkpoints may still be on disk.
         if let Some(path) = retained_checkpoint(prior.value, id) {
             return Restore::From {
                 path,
