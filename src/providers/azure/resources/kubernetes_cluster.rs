@@ -21,8 +21,8 @@ use serde_json::{json, Map, Value as Json};
 
 use super::virtual_network::resource_group_of;
 use super::{
-    ensure_absent, id_attr, location_attr, remote_error, resource_group_attr, tags_attr, tags_json,
-    AzureResource, Checks, Env, Planned,
+    id_attr, location_attr, remote_error, resource_group_attr, tags_attr, tags_json, AzureResource,
+    Checks, Env, Planned,
 };
 use crate::lang::value::with_attrs;
 use crate::lang::{Type, Value};
@@ -1474,24 +1474,6 @@ impl AzureResource for KubernetesCluster {
         };
         let state = self.parse(&remote, prior);
         self.extras(env, &id, state).await.map(Some)
-    }
-
-    async fn create(
-        &self,
-        env: &Env<'_>,
-        planned: &Value,
-        checkpoint: Option<&Checkpoint>,
-    ) -> Result<Value, ProviderError> {
-        let id = self.id_from_names(planned, env.subscription)?;
-        let what = self.describe(planned);
-        ensure_absent(env, &id, API_VERSION, &what).await?;
-        let remote = env
-            .client
-            .put(&id, API_VERSION, &self.body(planned, None), checkpoint)
-            .await
-            .map_err(|e| remote_error("creating", &what, e))?;
-        let state = self.parse(&remote, planned);
-        self.extras(env, &id, state).await
     }
 
     async fn update(
