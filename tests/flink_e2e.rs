@@ -972,10 +972,23 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
 
-    // 12. Destroy: the streaming job stops with a savepoint (printed), no process is left.
+    // 12. Destroy: the streaming job stops with a savepoint (printed with the progress, and
+    //     kept in the state backup), no process is left.
     let destroyed = ok(&env, dir, &["destroy", "--auto-approve"]);
+    let said = format!("flink_job.counter: job {seventh} stopped with savepoint file:{work_dir}/savepoints/savepoint-");
+    let final_savepoint = destroyed
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!(
+                "flink_job.counter: job {seventh} stopped with savepoint "
+            ))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
     assert!(
-        destroyed.stderr.contains(&format!("flink_job \"counter\": job {seventh} stopped with savepoint file:{work_dir}/savepoints/savepoint-")),
+        destroyed.stdout.contains(&said) && !final_savepoint.is_empty(),
         "{}{}",
         destroyed.stdout,
         destroyed.stderr
@@ -987,7 +1000,59 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{}",
         destroyed.stdout
     );
+    assert!(
+        destroyed.stdout.contains(
+            "state/default.json.backup keeps what these destroyed objects left behind:\n  flink_job.counter\n"
+        ),
+        "{}",
+        destroyed.stdout
+    );
     assert_eq!(processes_mentioning(&work_dir), Vec::<u32>::new());
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     assert_counts_consistent(&out);
+    let state = dir.join("state/default.json");
+    let backup = dir.join("state/default.json.backup");
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&backup).expect("backup")).expect("JSON");
+    let kept_job = kept["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == "flink_job.counter")
+        .map(|r| r["instances"][0]["attributes"].clone())
+        .expect("the job in the backup");
+    assert_eq!(
+        kept_job["last_savepoint"].as_str(),
+        Some(final_savepoint.as_str())
+    );
+    assert_eq!(kept_job["status"], "FINISHED");
+    assert!(Path::new(final_savepoint.trim_start_matches("file:"))
+        .join("_metadata")
+        .is_file());
+
+    // 13. The backup brings everything back: restored as the state, the cluster is created
+    //     again and the job resubmitted from its final savepoint, its counts carried on.
+    std::fs::copy(&backup, &state).expect("restore the backup");
+    vars(&[
+        ("parallelism", "2"),
+        ("cluster_conf", "{ \"pipeline.object-reuse\" = \"true\" }"),
+        ("batch", "1"),
+    ]);
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        plan.contains(&format!("(resubmit from savepoint {final_savepoint})")),
+        "{plan}"
+    );
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let back = str_attr(&job, "job_id");
+    assert_eq!(
+        job["restored_from"].as_str(),
+        Some(final_savepoint.as_str())
+    );
+    wait_for_lines(&out, &back, 20);
+    assert_continues(&out, &seventh, &back);
+    assert_counts_consistent(&out);
+    ok(&env, dir, &["destroy", "--auto-approve"]);
+    assert_eq!(processes_mentioning(&work_dir), Vec::<u32>::new());
 }

@@ -72,6 +72,7 @@ async fn apply_result(
         planned_state: planned,
         config: planned,
         checkpoint: None,
+        report: None,
     })
     .await
 }

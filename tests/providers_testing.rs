@@ -73,6 +73,7 @@ async fn apply(
         planned_state: planned,
         config: planned,
         checkpoint: None,
+        report: None,
     })
     .await
 }

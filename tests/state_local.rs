@@ -561,3 +561,175 @@ fn writing_never_replaces_a_state_it_was_not_loaded_from() {
     assert!(matches!(err, Err(StateError::Corrupt { .. })), "{err:?}");
     assert_eq!(fs::read(b.path()).unwrap(), b"{\"serial\": ");
 }
+
+/// What a destroyed object left behind: the instance as the provider returned it from delete.
+fn left_behind(n: usize) -> Change {
+    let mut left = instance(n);
+    left.attributes["last_savepoint"] = serde_json::json!(format!("file:/sp/savepoint-{n}"));
+    Change::KeepInBackup {
+        address: addr(&format!("flinkform_data.r[{n}]")),
+        provider: "provider.flinkform".into(),
+        instance: left,
+    }
+}
+
+fn read_state(path: &Path) -> State {
+    serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn what_destroyed_objects_leave_behind_is_kept_in_the_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let lock = b.lock("apply", Duration::ZERO).unwrap();
+    let mut base = State::new();
+    for n in 0..3 {
+        base.apply(set(n));
+    }
+    b.write(&mut base, &lock).unwrap();
+
+    let b = backend(dir.path());
+    let writer = b
+        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
+        .unwrap();
+    writer.record(left_behind(1)).unwrap();
+    writer
+        .record(Change::RemoveInstance {
+            address: addr("flinkform_data.r[1]"),
+        })
+        .unwrap();
+    writer.record(set(5)).unwrap();
+    let finished = writer.finish().unwrap();
+    assert_eq!(
+        finished.kept_in_backup.unwrap(),
+        vec![addr("flinkform_data.r[1]")]
+    );
+
+    // The state no longer has the object; the backup is the previous version, with the
+    // object as it was left.
+    let state = read_state(b.path());
+    assert!(state.instance(&addr("flinkform_data.r[1]")).is_none());
+    assert!(state.instance(&addr("flinkform_data.r[5]")).is_some());
+    let backup = read_state(&b.backup_path());
+    assert_eq!(backup.serial, 1);
+    assert_eq!(backup.lineage, state.lineage);
+    assert!(backup.instance(&addr("flinkform_data.r[5]")).is_none());
+    assert_eq!(
+        backup
+            .instance(&addr("flinkform_data.r[1]"))
+            .unwrap()
+            .attributes["last_savepoint"],
+        "file:/sp/savepoint-1"
+    );
+    assert_eq!(
+        backup.instance(&addr("flinkform_data.r[0]")),
+        Some(&instance(0))
+    );
+    assert_eq!(mode(&b.backup_path()), 0o600);
+    drop(lock);
+    assert_eq!(
+        files_in(dir.path().join("state").as_path()),
+        [
+            "default.json".to_string(),
+            "default.json.backup".to_string()
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn an_interrupted_apply_keeps_what_it_destroyed_in_the_backup_when_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let lock = b.lock("apply", Duration::ZERO).unwrap();
+    let mut base = State::new();
+    base.apply(set(1));
+    b.write(&mut base, &lock).unwrap();
+    let writer = b
+        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
+        .unwrap();
+    writer.record(left_behind(1)).unwrap();
+    writer
+        .record(Change::RemoveInstance {
+            address: addr("flinkform_data.r[1]"),
+        })
+        .unwrap();
+    // The apply dies: no finish.
+    drop(writer);
+
+    let b = backend(dir.path());
+    let loaded = b.load().unwrap();
+    assert!(loaded
+        .state
+        .instance(&addr("flinkform_data.r[1]"))
+        .is_none());
+    let writer = b
+        .writer(loaded.state, &lock, SyncPolicy::default())
+        .unwrap();
+    let backup = read_state(&b.backup_path());
+    assert_eq!(
+        backup
+            .instance(&addr("flinkform_data.r[1]"))
+            .unwrap()
+            .attributes["last_savepoint"],
+        "file:/sp/savepoint-1"
+    );
+    let finished = writer.finish().unwrap();
+    assert_eq!(finished.kept_in_backup.unwrap(), Vec::new());
+    assert!(read_state(&b.backup_path())
+        .instance(&addr("flinkform_data.r[1]"))
+        .is_some());
+}
+
+#[test]
+fn without_an_earlier_state_the_backup_holds_only_what_was_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let lock = b.lock("apply", Duration::ZERO).unwrap();
+    let writer = b
+        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
+        .unwrap();
+    writer.record(set(2)).unwrap();
+    writer.record(left_behind(2)).unwrap();
+    writer
+        .record(Change::RemoveInstance {
+            address: addr("flinkform_data.r[2]"),
+        })
+        .unwrap();
+    let finished = writer.finish().unwrap();
+    assert_eq!(finished.state.instance_count(), 0);
+    let backup = read_state(&b.backup_path());
+    assert_eq!(backup.lineage, finished.state.lineage);
+    assert_eq!(backup.serial, finished.state.serial - 1);
+    assert_eq!(backup.instance_count(), 1);
+}
+
+#[test]
+fn an_unreadable_backup_is_not_overwritten_and_the_state_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path());
+    let lock = b.lock("apply", Duration::ZERO).unwrap();
+    let mut base = State::new();
+    base.apply(set(1));
+    // The first write of this backend: it keeps its backup now (there was no state), so the
+    // file damaged below is what the writer finds.
+    b.write(&mut base, &lock).unwrap();
+    fs::write(b.backup_path(), b"not json").unwrap();
+    let writer = b
+        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
+        .unwrap();
+    writer.record(left_behind(1)).unwrap();
+    writer
+        .record(Change::RemoveInstance {
+            address: addr("flinkform_data.r[1]"),
+        })
+        .unwrap();
+    let finished = writer.finish().unwrap();
+    let err = finished.kept_in_backup.unwrap_err().to_string();
+    assert!(err.contains("default.json.backup"), "{err}");
+    assert!(err.contains("not a state document"), "{err}");
+    assert_eq!(fs::read(b.backup_path()).unwrap(), b"not json");
+    assert!(read_state(b.path())
+        .instance(&addr("flinkform_data.r[1]"))
+        .is_none());
+}

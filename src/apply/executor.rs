@@ -155,6 +155,10 @@ async fn run_job(
         job.provider_addr.clone(),
         job.prior.clone().or(job.planned.clone()),
     );
+    let report = {
+        let (hooks, addr) = (hooks.clone(), job.addr.clone());
+        move |text: String| hooks.message(&addr, &text)
+    };
     let checkpoint = move |operation: serde_json::Value| {
         let _ = checkpoints.send(Pending {
             addr: addr.clone(),
@@ -178,6 +182,7 @@ async fn run_job(
                         planned_state: job.planned.as_ref(),
                         config: job.config.as_ref(),
                         checkpoint: Some(&checkpoint),
+                        report: Some(&report),
                     })
                     .await
             }
@@ -371,6 +376,9 @@ impl Run<'_> {
     }
 
     fn record_change(&mut self, f: &Finished, provider_addr: &str) -> bool {
+        if let (OpKind::Delete, Ok(Some(left))) = (f.op, &f.result) {
+            self.keep_in_backup(f, left, provider_addr);
+        }
         let change = match (&f.result, f.record) {
             (Err(d), _) => {
                 self.diags.push(d.clone());
@@ -423,6 +431,24 @@ impl Run<'_> {
             OpKind::Read => {}
         }
         true
+    }
+
+    /// Records what a destroyed object left behind, for the state backup.
+    fn keep_in_backup(&mut self, f: &Finished, left: &Value, provider_addr: &str) {
+        let Ok(mut instance) = InstanceState::from_value(left) else {
+            return;
+        };
+        if let Some(prior) = self.input.prior.instance(&f.addr) {
+            instance.dependencies = prior.dependencies.clone();
+        }
+        if let Err(e) = self.input.writer.record(Change::KeepInBackup {
+            address: f.addr.clone(),
+            provider: provider_addr.to_string(),
+            instance,
+        }) {
+            self.diags
+                .push(Diagnostic::error("Failed to persist state", e.to_string()));
+        }
     }
 
     /// Deletes `changes`' prior objects in reverse dependency order: an object goes only

@@ -59,6 +59,9 @@ pub trait ApplyHooks: Send + Sync {
         id: Option<&str>,
         ok: bool,
     );
+    /// A provider's message about an operation in flight (see
+    /// [`Report`](crate::providers::Report)).
+    fn message(&self, addr: &AbsResourceInstance, text: &str);
 }
 
 /// Ctrl-C as the executor sees it: once, start nothing new and let running operations

@@ -20,11 +20,15 @@
 //! 6. **ApplyResourceChange** ([`Provider::apply_resource_change`]): creates (no prior),
 //!    updates, or deletes (no planned state) and returns the new state. A replacement is two
 //!    applies: delete then create, or create then delete under `create_before_destroy`.
+//!    A delete returns `None`, or what the destroyed object leaves behind (a Flink job stopped
+//!    with a final savepoint): that object is removed from the state all the same, and kept in
+//!    the state backup so that it can be recovered.
 //!
 //! Besides: **ImportResourceState** ([`Provider::import_resource`], followed by a read),
 //! **ReadDataSource** ([`Provider::read_data_source`]), and **Close** (dropping the provider).
 //!
-//! Progress reporting (hooks) is the executor's job, not the provider's.
+//! Progress lines are the executor's; a provider tells the user what they must know of an
+//! operation (where a savepoint was written) through [`ApplyRequest::report`].
 
 pub mod azure;
 pub mod builtin;
@@ -59,6 +63,11 @@ pub struct ReadRequest<'a> {
 /// resumes the operation instead of starting it again.
 pub type Checkpoint = dyn Fn(serde_json::Value) + Send + Sync;
 
+/// Tells the user something they must know of an operation in flight (where a savepoint was
+/// written); printed with the apply's progress, under the instance's address. Never pass it a
+/// sensitive value.
+pub type Report = dyn Fn(String) + Send + Sync;
+
 /// A plan for one resource instance.
 pub struct PlanRequest<'a> {
     pub type_name: &'a str,
@@ -91,6 +100,8 @@ pub struct ApplyRequest<'a> {
     pub config: Option<&'a Value>,
     /// Called with what resuming the operation would need, once it is started remotely.
     pub checkpoint: Option<&'a Checkpoint>,
+    /// Called with messages for the user (see [`Report`]).
+    pub report: Option<&'a Report>,
 }
 
 /// Why a provider operation failed. Carries no values of resource attributes, so that neither
@@ -252,7 +263,8 @@ pub trait Provider: Send + Sync {
     /// PlanResourceChange.
     fn plan_resource_change(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError>;
 
-    /// ApplyResourceChange: the new state, or `None` after a delete.
+    /// ApplyResourceChange: the new state; after a delete, `None` or what the destroyed object
+    /// leaves behind (kept in the state backup, see the module documentation).
     async fn apply_resource_change(
         &self,
         req: ApplyRequest<'_>,

@@ -1,7 +1,9 @@
 //! The local backend: the state in one JSON file (by default `state/default.json` under the
 //! configuration directory), with, next to it:
 //!
-//! - `default.json.backup`: the state as it was before the first write of this process;
+//! - `default.json.backup`: the state as it was before the first write of this process, plus
+//!   what objects destroyed by this process left behind (a Flink job's final savepoint, see
+//!   [`Change::KeepInBackup`]);
 //! - `default.json.journal`: the changes recorded by an apply in progress (or interrupted);
 //! - `default.json.lock`: the lock (see [`super::lock`]).
 //!
@@ -33,8 +35,9 @@ use std::time::{Duration, Instant};
 
 use super::journal::{self, Header};
 use super::lock::{self, LockInfo, StateLock};
-use super::model::{newer_format, Change, State, FORMAT_VERSION};
+use super::model::{newer_format, Change, InstanceState, State, FORMAT_VERSION};
 use super::StateError;
+use crate::addrs::AbsResourceInstance;
 
 /// A state stored in a local file.
 #[derive(Clone, Debug)]
@@ -99,6 +102,34 @@ pub struct Finished {
     /// The state as written (its serial increased if anything changed).
     pub state: State,
     pub stats: WriteStats,
+    /// What destroyed objects left behind, written into the backup: their addresses, or why
+    /// the backup could not be written (the state itself was written all the same).
+    pub kept_in_backup: Result<Vec<AbsResourceInstance>, StateError>,
+}
+
+/// An instance from a [`Change::KeepInBackup`].
+#[derive(Clone, Debug)]
+struct Kept {
+    address: AbsResourceInstance,
+    provider: String,
+    instance: InstanceState,
+}
+
+impl Kept {
+    fn of(change: &Change) -> Option<Kept> {
+        match change {
+            Change::KeepInBackup {
+                address,
+                provider,
+                instance,
+            } => Some(Kept {
+                address: address.clone(),
+                provider: provider.clone(),
+                instance: instance.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 enum JournalStanding {
@@ -417,6 +448,45 @@ impl LocalBackend {
         result
     }
 
+    /// Writes what destroyed objects left behind into the backup (the version this process
+    /// replaced), or into a new backup of the written state's lineage when there was none.
+    fn keep_in_backup(&self, kept: &[Kept], written: &State) -> Result<(), StateError> {
+        if kept.is_empty() {
+            return Ok(());
+        }
+        let path = self.backup_path();
+        let mut backup = match fs::read(&path) {
+            Ok(bytes) => {
+                serde_json::from_slice::<State>(&bytes).map_err(|e| StateError::Conflict {
+                    path: path.clone(),
+                    message: format!("it is not a state document this version can read ({e})"),
+                })?
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let mut empty = State::new();
+                empty.lineage.clone_from(&written.lineage);
+                empty.serial = written.serial.saturating_sub(1);
+                empty
+            }
+            Err(e) => return Err(StateError::io("reading the state backup", &path, e)),
+        };
+        for k in kept {
+            backup.set_instance(k.address.clone(), k.provider.clone(), k.instance.clone());
+        }
+        let temp = self.temp_path("backup");
+        let result = write_new_file(&temp, &backup)
+            .and_then(|_| {
+                fs::rename(&temp, &path).map_err(|e| {
+                    StateError::io("renaming a temporary file onto the state backup", &path, e)
+                })
+            })
+            .and_then(|()| sync_dir(&self.dir()));
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        result
+    }
+
     /// Starts persisting the operations of an apply. `state` must come from
     /// [`load`](Self::load) under `lock`. A journal left by an interrupted apply (whose changes
     /// `state` therefore holds) is first compacted into the state file.
@@ -434,6 +504,8 @@ impl LocalBackend {
             };
             if current && !contents.changes.is_empty() {
                 self.write_version(&mut state)?;
+                let kept: Vec<Kept> = contents.changes.iter().filter_map(Kept::of).collect();
+                self.keep_in_backup(&kept, &state)?;
             } else {
                 self.remove_journal()?;
             }
@@ -535,6 +607,8 @@ struct Inner {
     /// may be appended after it.
     failure: Option<String>,
     stats: WriteStats,
+    /// What destroyed objects left behind, for the backup (rare: kept apart, not searched).
+    kept: Vec<Kept>,
 }
 
 impl Shared {
@@ -578,6 +652,7 @@ impl StateWriter {
                 flush_wanted: false,
                 closing: false,
                 failure: None,
+                kept: Vec::new(),
                 stats: WriteStats {
                     journal_bytes: header.len() as u64,
                     ..WriteStats::default()
@@ -627,6 +702,9 @@ impl StateWriter {
                 &self.shared.journal_path,
                 e,
             ));
+        }
+        if let Some(kept) = Kept::of(&change) {
+            inner.kept.push(kept);
         }
         inner.state.apply(change);
         inner.recorded += 1;
@@ -700,22 +778,35 @@ impl StateWriter {
 
     /// Ends the apply: writes the whole state once (serial increased, atomically, previous
     /// version kept as the backup) and removes the journal. If this fails, the journal stays,
-    /// and the next load recovers from it.
+    /// and the next load recovers from it. Then writes what destroyed objects left behind
+    /// into the backup.
     pub fn finish(mut self) -> Result<Finished, StateError> {
         self.stop_flusher();
-        let (mut state, mut stats) = {
+        let (mut state, mut stats, kept) = {
             let mut inner = self.shared.lock();
             if let Some(message) = &inner.failure {
                 return Err(self.shared.failed(message));
             }
-            (std::mem::take(&mut inner.state), inner.stats)
+            (
+                std::mem::take(&mut inner.state),
+                inner.stats,
+                std::mem::take(&mut inner.kept),
+            )
         };
         if stats.records > 0 {
             stats.state_bytes = self.backend.write_version(&mut state)?;
         } else {
             self.backend.remove_journal()?;
         }
-        Ok(Finished { state, stats })
+        let kept_in_backup = self
+            .backend
+            .keep_in_backup(&kept, &state)
+            .map(|()| kept.into_iter().map(|k| k.address).collect());
+        Ok(Finished {
+            state,
+            stats,
+            kept_in_backup,
+        })
     }
 }
 

@@ -160,6 +160,16 @@ pub enum Change {
     RemoveOutput {
         name: String,
     },
+    /// What a destroyed object left behind (a Flink job's final savepoint), for the state
+    /// backup: the state itself is not changed (the object's removal is its own change); the
+    /// instance is written into the backup when the apply ends (see
+    /// [`StateWriter::finish`](super::StateWriter::finish)).
+    KeepInBackup {
+        #[serde(with = "addr_serde")]
+        address: AbsResourceInstance,
+        provider: String,
+        instance: InstanceState,
+    },
 }
 
 impl Default for State {
@@ -291,6 +301,7 @@ impl State {
             Change::RemoveOutput { name } => {
                 self.remove_output(&name);
             }
+            Change::KeepInBackup { .. } => {}
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::plan::{make_plan, prepare, runtime, PlanFlags, Prepared};
 use super::Context;
+use crate::addrs::AbsResourceInstance;
 use crate::apply::{apply, ApplyInput, ApplyOutcome, Interrupt};
 use crate::cli::backend::{lock_for_write, state_error};
 use crate::cli::views::progress::ProgressView;
@@ -15,7 +16,7 @@ use crate::plan::file::PlanFile;
 use crate::plan::planner::Planned;
 use crate::plan::render::human::{render_plan, HumanOptions};
 use crate::plan::{Plan, PlanMode};
-use crate::state::SyncPolicy;
+use crate::state::{LocalBackend, StateError, SyncPolicy};
 
 /// Which command is applying.
 #[derive(Clone, Copy, PartialEq)]
@@ -247,7 +248,10 @@ fn execute(
     let finished = writer.finish();
     printer.diagnostics(&diags, &config.sources);
     let state = match finished {
-        Ok(f) => f.state,
+        Ok(f) => {
+            report_kept(&f.kept_in_backup, &backend, &config.sources, printer);
+            f.state
+        }
         Err(e) => {
             printer.diagnostics(
                 &state_error("Failed to save the state", &e),
@@ -263,6 +267,36 @@ fn execute(
         0
     } else {
         1
+    }
+}
+
+/// Names the objects whose leftovers (a job's final savepoint) were written into the backup.
+fn report_kept(
+    kept: &Result<Vec<AbsResourceInstance>, StateError>,
+    backend: &LocalBackend,
+    sources: &SourceMap,
+    printer: &mut Printer,
+) {
+    match kept {
+        Ok(kept) if kept.is_empty() => {}
+        Ok(kept) => {
+            let mut text = format!(
+                "\nThe state backup {} keeps what these destroyed objects left behind:\n",
+                backend.backup_path().display()
+            );
+            for a in kept {
+                text.push_str(&format!("  {a}\n"));
+            }
+            printer.out(&text);
+        }
+        Err(e) => printer.diagnostics(
+            &Diagnostic::warning(
+                "Failed to keep what destroyed objects left behind in the state backup",
+                format!("The state was saved; the backup was not updated: {e}"),
+            )
+            .into(),
+            sources,
+        ),
     }
 }
 

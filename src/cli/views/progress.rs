@@ -99,6 +99,10 @@ fn with_id(text: String, id: Option<&str>) -> String {
 }
 
 impl ApplyHooks for ProgressView {
+    fn message(&self, addr: &AbsResourceInstance, text: &str) {
+        self.event(addr, text, (0, 0, 0));
+    }
+
     fn starting(&self, addr: &AbsResourceInstance, op: OpKind, id: Option<&str>) {
         let text = format!("{}...", op.progressive());
         let text = if op == OpKind::Create {

@@ -56,7 +56,7 @@ use super::{
 use crate::lang::{Type, Value};
 use crate::providers::builtin::parse_duration;
 use crate::providers::schema::{AttributeSchema, Schema};
-use crate::providers::{AttrPath, Checkpoint, ProviderError};
+use crate::providers::{AttrPath, Checkpoint, ProviderError, Report};
 
 /// Status of a job flinkform suspended (nothing runs; `last_savepoint` holds its state).
 pub const SUSPENDED: &str = "SUSPENDED";
@@ -656,15 +656,13 @@ pub(super) async fn apply(
     prior: Option<&Value>,
     planned: Option<&Value>,
     checkpoint: &Checkpoint,
+    report: &Report,
 ) -> Result<Option<Value>, ProviderError> {
     match (prior, planned) {
         (None, None) => Ok(None),
         (None, Some(planned)) => create(rest, planned, checkpoint).await.map(Some),
         (Some(prior), Some(planned)) => update(rest, prior, planned, checkpoint).await.map(Some),
-        (Some(prior), None) => {
-            delete(rest, prior, checkpoint).await?;
-            Ok(None)
-        }
+        (Some(prior), None) => delete(rest, prior, checkpoint, report).await,
     }
 }
 
@@ -1300,19 +1298,27 @@ fn with_restore(state: Value, restore: &Restore) -> Value {
     }
 }
 
-async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(), ProviderError> {
+/// Stops the job as `destroy_mode` says. Returns what it leaves behind (the job, stopped,
+/// with the savepoint or checkpoint its state is in), for the state backup; `None` when it
+/// leaves nothing to restore from.
+async fn delete(
+    rest: &Rest,
+    prior: &Value,
+    checkpoint: &Checkpoint,
+    report: &Report,
+) -> Result<Option<Value>, ProviderError> {
     let s = settings(prior);
     let job = Job::of(prior)?;
     if str_of(prior, "status") == Some(SUSPENDED) {
-        if let Some(path) = str_of(prior, "last_savepoint") {
-            eprintln!(
-                "flink_job {:?}: destroyed while suspended; its state is in savepoint {path}",
-                job.name
-            );
-        }
-        return Ok(());
+        return Ok(str_of(prior, "last_savepoint").map(|path| {
+            report(format!(
+                "destroyed while suspended; its state is in savepoint {path}"
+            ));
+            prior.clone()
+        }));
     }
     let info = current(rest, &job).await?;
+    let mut left = None;
     if let (Some(info), Some(id)) = (info, job.job_id()) {
         if info.is_healthy() {
             let with_savepoint =
@@ -1335,22 +1341,24 @@ async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(
                     .and_then(|(sp, cp)| ops::newest(sp, cp));
                 match newest {
                     Some(p) => {
-                        let key = if p.is_savepoint { "savepoint" } else { "checkpoint" };
+                        let kind = if p.is_savepoint { "savepoint" } else { "checkpoint" };
                         let mut op = json!({"op": "destroy"});
-                        op[key] = json!(p.path);
+                        op[kind] = json!(p.path);
                         checkpoint(op);
-                        eprintln!(
-                            "flink_job {:?}: job {id} was {} and could not take a savepoint: cancelled; its newest {} is {}",
-                            job.name,
-                            info.state,
-                            if p.is_savepoint { "savepoint" } else { "checkpoint" },
-                            p.path
-                        );
+                        report(format!(
+                            "job {id} was {} and could not take a savepoint: cancelled; its newest {kind} is {}",
+                            info.state, p.path
+                        ));
+                        let restore = Restore::From {
+                            path: p.path,
+                            is_savepoint: p.is_savepoint,
+                        };
+                        left = Some(with_restore(stopped(prior, "CANCELED"), &restore));
                     }
-                    None => eprintln!(
-                        "flink_job {:?}: job {id} was {} and could not take a savepoint: cancelled; Flink recorded no checkpoint of it",
-                        job.name, info.state
-                    ),
+                    None => report(format!(
+                        "job {id} was {} and could not take a savepoint: cancelled; Flink recorded no checkpoint of it",
+                        info.state
+                    )),
                 }
             } else if with_savepoint {
                 let path = ops::stop_with_savepoint(rest, &job.url, id, str_of(prior, "savepoint_dir"), s.timeout)
@@ -1361,10 +1369,14 @@ async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(
                         ))
                     })?;
                 checkpoint(json!({"op": "destroy", "savepoint": path}));
-                eprintln!(
-                    "flink_job {:?}: job {id} stopped with savepoint {path} (start a job from it with initial_savepoint = {path:?})",
-                    job.name
-                );
+                report(format!(
+                    "job {id} stopped with savepoint {path} (start a job from it with initial_savepoint = {path:?})"
+                ));
+                let restore = Restore::From {
+                    path,
+                    is_savepoint: true,
+                };
+                left = Some(with_restore(stopped(prior, "FINISHED"), &restore));
             } else {
                 ops::cancel(rest, &job.url, id, s.timeout)
                     .await
@@ -1381,7 +1393,12 @@ async fn delete(rest: &Rest, prior: &Value, checkpoint: &Checkpoint) -> Result<(
     if let Some(jar) = str_of(prior, "jar_id") {
         let _ = rest.delete(&job.url, &format!("/jars/{jar}")).await;
     }
-    Ok(())
+    Ok(left)
+}
+
+/// The job as it is once stopped: `status` as Flink reports it then.
+fn stopped(prior: &Value, status: &str) -> Value {
+    with_attrs(prior, [("status", Value::string(status))])
 }
 
 // ---- refresh ----

@@ -152,9 +152,14 @@ impl Provider for FlinkProvider {
             Some(c) => c,
             None => &no_checkpoint,
         };
+        let no_report = |_: String| {};
+        let report: &super::Report = match req.report {
+            Some(r) => r,
+            None => &no_report,
+        };
         let state = match req.type_name {
             CLUSTER => cluster::apply(rest, prior, planned, checkpoint).await?,
-            JOB => job::apply(rest, prior, planned, checkpoint).await?,
+            JOB => job::apply(rest, prior, planned, checkpoint, report).await?,
             other => return Err(self.unknown_type(other)),
         };
         match state {
