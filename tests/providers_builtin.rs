@@ -66,8 +66,10 @@ async fn apply_result(
     prior: Option<&Value>,
     planned: Option<&Value>,
 ) -> Result<Option<Value>, ProviderError> {
+    let address = format!("{type_name}.test").parse().expect("an address");
     p.apply_resource_change(ApplyRequest {
         type_name,
+        address: &address,
         prior_state: prior,
         planned_state: planned,
         config: planned,

@@ -67,8 +67,10 @@ async fn apply(
     prior: Option<&Value>,
     planned: Option<&Value>,
 ) -> Result<Option<Value>, ProviderError> {
+    let address = format!("{RESOURCE}.test").parse().expect("an address");
     p.apply_resource_change(ApplyRequest {
         type_name: RESOURCE,
+        address: &address,
         prior_state: prior,
         planned_state: planned,
         config: planned,

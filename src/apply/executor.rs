@@ -167,6 +167,7 @@ async fn run_job(
             operation,
         });
     };
+    let address = job.addr.clone();
     let fut = async {
         match job.op {
             OpKind::Read => job
@@ -178,6 +179,7 @@ async fn run_job(
                 job.provider
                     .apply_resource_change(ApplyRequest {
                         type_name: &type_name,
+                        address: &address,
                         prior_state: job.prior.as_ref(),
                         planned_state: job.planned.as_ref(),
                         config: job.config.as_ref(),

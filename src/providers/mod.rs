@@ -41,6 +41,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::addrs::AbsResourceInstance;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::lang::Value;
 
@@ -94,6 +95,9 @@ pub struct PlanResponse {
 /// An apply: create (no prior), update (both), or delete (no planned state).
 pub struct ApplyRequest<'a> {
     pub type_name: &'a str,
+    /// The resource instance's address (for identities the provider derives from it, such as
+    /// Flink job ids).
+    pub address: &'a AbsResourceInstance,
     pub prior_state: Option<&'a Value>,
     pub planned_state: Option<&'a Value>,
     /// The configuration as evaluated at apply time (wholly known); `None` when deleting.

@@ -2,9 +2,10 @@
 //! makes to it.
 //!
 //! **Identity.** Flink job ids are chosen by flinkform: the first 32 hex digits of the SHA-256
-//! of the job's `name` and a generation counter that grows with every submission
-//! ([`job_id`]). The provider is not told the resource's address, so `name` (required, unique
-//! per cluster) stands for it. A submission interrupted before its result was recorded is
+//! of the resource instance's address, the job's `name` and a generation counter that grows
+//! with every submission ([`job_id`]). The address tells apart the jobs of one configuration;
+//! `name` (required, unique per cluster) those of configurations that share a cluster and may
+//! well use the same addresses. A submission interrupted before its result was recorded is
 //! found again under the same id and adopted, never submitted twice; ids of jobs that are over
 //! (a destroyed job created again) are skipped.
 //!
@@ -35,9 +36,10 @@
 //! fails the apply with the job's root exception.
 //!
 //! **Destroy** stops the job with a savepoint (`destroy_mode = "savepoint"`, the default; the
-//! path is printed on standard error and recorded in the state journal before the instance
-//! goes) or cancels it. A job that cannot take a savepoint (restarting) is cancelled, and its
-//! newest retained checkpoint printed instead.
+//! path is printed with the apply's progress, recorded in the state journal before the
+//! instance goes, and the job, stopped with that savepoint, is kept in the state backup) or
+//! cancels it. A job that cannot take a savepoint (restarting) is cancelled, and its newest
+//! retained checkpoint printed and kept instead.
 //!
 //! Job states are read from `/jobs/overview`: `/jobs/:id` answers from a cache up to 3 s old.
 
@@ -159,7 +161,7 @@ pub(super) fn schema() -> Schema {
         .attribute(
             "name",
             AttributeSchema::required(Type::String).describe(
-                "Identifies the job to flinkform (unique per cluster): job ids are derived from it and a generation counter.",
+                "Identifies the job to flinkform (unique per cluster): job ids are derived from it, the resource's address and a generation counter.",
             ),
         )
         .attribute(
@@ -291,9 +293,17 @@ pub(super) fn validate(config: &Value) -> Vec<ProviderError> {
     problems
 }
 
-/// The Flink job id of generation `generation` of the job `name`.
-pub fn job_id(name: &str, generation: u64) -> String {
-    let digest = Sha256::digest(format!("flinkform flink_job\n{name}\n{generation}").as_bytes());
+/// The Flink job id of generation `generation` of the job `name` at `address`.
+pub fn job_id(address: &str, name: &str, generation: u64) -> String {
+    let digest = Sha256::digest(
+        // Lengths first, so that no two (address, name) pairs give the same text.
+        format!(
+            "flinkform flink_job\n{}:{address}\n{}:{name}\n{generation}",
+            address.len(),
+            name.len()
+        )
+        .as_bytes(),
+    );
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -655,13 +665,16 @@ pub(super) async fn apply(
     rest: &Rest,
     prior: Option<&Value>,
     planned: Option<&Value>,
+    address: &str,
     checkpoint: &Checkpoint,
     report: &Report,
 ) -> Result<Option<Value>, ProviderError> {
     match (prior, planned) {
         (None, None) => Ok(None),
-        (None, Some(planned)) => create(rest, planned, checkpoint).await.map(Some),
-        (Some(prior), Some(planned)) => update(rest, prior, planned, checkpoint).await.map(Some),
+        (None, Some(planned)) => create(rest, planned, address, checkpoint).await.map(Some),
+        (Some(prior), Some(planned)) => update(rest, prior, planned, address, checkpoint)
+            .await
+            .map(Some),
         (Some(prior), None) => delete(rest, prior, checkpoint, report).await,
     }
 }
@@ -669,6 +682,7 @@ pub(super) async fn apply(
 async fn create(
     rest: &Rest,
     planned: &Value,
+    address: &str,
     checkpoint: &Checkpoint,
 ) -> Result<Value, ProviderError> {
     let s = settings(planned);
@@ -693,6 +707,7 @@ async fn create(
         Submission {
             jar_id,
             jar_sha256: sha,
+            address,
             first_generation: 1,
             restore,
             base: planned,
@@ -748,6 +763,8 @@ async fn has_jar(rest: &Rest, url: &str, jar_id: &str) -> bool {
 struct Submission<'a> {
     jar_id: String,
     jar_sha256: String,
+    /// The resource instance's address, which job ids are derived from.
+    address: &'a str,
     first_generation: u64,
     restore: Restore,
     base: &'a Value,
@@ -760,10 +777,11 @@ struct Submission<'a> {
 async fn free_generation(
     rest: &Rest,
     job: &Job<'_>,
+    address: &str,
     from: u64,
 ) -> Result<(u64, Option<JobInfo>), ProviderError> {
     for generation in from..from.saturating_add(1000) {
-        let id = job_id(&job.name, generation);
+        let id = job_id(address, &job.name, generation);
         match ops::job_info(rest, &job.url, &id).await {
             Ok(None) => return Ok((generation, None)),
             Ok(Some(info)) if !info.is_terminal() => return Ok((generation, Some(info))),
@@ -792,8 +810,9 @@ async fn submit(
     sub: Submission<'_>,
     checkpoint: &Checkpoint,
 ) -> Result<Value, ProviderError> {
-    let (generation, adopted) = free_generation(rest, job, sub.first_generation).await?;
-    let id = job_id(&job.name, generation);
+    let (generation, adopted) =
+        free_generation(rest, job, sub.address, sub.first_generation).await?;
+    let id = job_id(sub.address, &job.name, generation);
     let (restored_from, last_savepoint, last_checkpoint) = match &sub.restore {
         Restore::From {
             path,
@@ -996,6 +1015,7 @@ async fn update(
     rest: &Rest,
     prior: &Value,
     planned: &Value,
+    address: &str,
     checkpoint: &Checkpoint,
 ) -> Result<Value, ProviderError> {
     let s = settings(planned);
@@ -1099,6 +1119,7 @@ async fn update(
             Submission {
                 jar_id,
                 jar_sha256: sha,
+                address,
                 first_generation: old.generation() + 1,
                 restore: Restore::Empty,
                 base: prior,
@@ -1182,6 +1203,7 @@ async fn update(
         Submission {
             jar_id,
             jar_sha256: sha,
+            address,
             first_generation: old.generation() + 1,
             restore,
             base: prior,
@@ -1586,8 +1608,14 @@ mod tests {
         with_attrs(
             &planned,
             [
-                ("id", Value::string(job_id("counter", 1))),
-                ("job_id", Value::string(job_id("counter", 1))),
+                (
+                    "id",
+                    Value::string(job_id("flink_job.counter", "counter", 1)),
+                ),
+                (
+                    "job_id",
+                    Value::string(job_id("flink_job.counter", "counter", 1)),
+                ),
                 ("generation", Value::number(1.0)),
                 ("jar_id", Value::string("j_jobs.jar")),
                 ("jar_sha256", Value::string("0123abcd")),
@@ -1624,13 +1652,19 @@ mod tests {
     }
 
     #[test]
-    fn job_ids_are_stable_and_differ_by_generation() {
-        let a = job_id("counter", 1);
+    fn job_ids_are_stable_and_differ_by_address_name_and_generation() {
+        let a = job_id("flink_job.counter", "counter", 1);
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(a, job_id("counter", 1));
-        assert_ne!(a, job_id("counter", 2));
-        assert_ne!(a, job_id("counter2", 1));
+        assert_eq!(a, job_id("flink_job.counter", "counter", 1));
+        assert_ne!(a, job_id("flink_job.counter", "counter", 2));
+        assert_ne!(a, job_id("flink_job.counter", "counter2", 1));
+        assert_ne!(a, job_id("flink_job.counter[\"b\"]", "counter", 1));
+        // Not a plain concatenation: parts cannot slide into each other.
+        assert_ne!(
+            job_id("flink_job.a", "b\n1", 2),
+            job_id("flink_job.a\nb", "1", 2)
+        );
     }
 
     #[test]

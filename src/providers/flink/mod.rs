@@ -159,7 +159,10 @@ impl Provider for FlinkProvider {
         };
         let state = match req.type_name {
             CLUSTER => cluster::apply(rest, prior, planned, checkpoint).await?,
-            JOB => job::apply(rest, prior, planned, checkpoint, report).await?,
+            JOB => {
+                let address = req.address.to_string();
+                job::apply(rest, prior, planned, &address, checkpoint, report).await?
+            }
             other => return Err(self.unknown_type(other)),
         };
         match state {
