@@ -172,6 +172,7 @@ mod tests {
         let buf = Shared::default();
         let plain = ProgressView::new(Box::new(buf.clone()), false, false);
         plain.starting(&addr, OpKind::Update, Some("abc"));
+        plain.message(&addr, "stopped with savepoint file:/sp/1");
         plain.finished(
             &addr,
             OpKind::Update,
@@ -180,7 +181,7 @@ mod tests {
             true,
         );
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, "flinkform_data.x: Modifying... [id=abc]\nflinkform_data.x: Modifications complete after 2s [id=abc]\n");
+        assert_eq!(text, "flinkform_data.x: Modifying... [id=abc]\nflinkform_data.x: stopped with savepoint file:/sp/1\nflinkform_data.x: Modifications complete after 2s [id=abc]\n");
 
         let buf = Shared::default();
         let live = ProgressView::new(Box::new(buf.clone()), false, true);
