@@ -722,6 +722,15 @@ fn flink_cluster_and_jobs_end_to_end() {
     let job = state_instance(dir, "flink_job.counter");
     let latest = str_attr(&job, "job_id");
     assert_eq!(job["status"], "RUNNING");
+    // The submission the timed-out apply made was recognised, not made again.
+    let running: Vec<String> = rest(&format!("{url}/jobs/overview"))["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|j| j["state"] == "RUNNING")
+        .filter_map(|j| j["jid"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(running, vec![latest.clone()]);
     assert_eq!(
         job_state(&url, &latest),
         ("RUNNING".to_string(), vec![1, 2])
