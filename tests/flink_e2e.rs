@@ -4,8 +4,9 @@
 //!
 //! One cluster serves every step (a start costs 10-30 s on two cores), so the steps run in
 //! order in one test: create, upgrade through a savepoint with the counts kept, a savepoint
-//! that fails, suspend and resume, a job cancelled behind flinkform's back, a refused state
-//! loss, a cluster restart that brings the job back from a savepoint, a cluster read by a data
+//! that fails, suspend and resume, a job cancelled behind flinkform's back, a savepoint that
+//! times out (made slow by the job's slow-snapshots marker), a job that vanishes while its
+//! savepoint is being taken, a refused state loss, a cluster restart that brings the job back from a savepoint, a cluster read by a data
 //! source, batch jobs (one failing), and destroy, after which no Flink process is left.
 //!
 //! The streaming job writes "seq key count" lines per job id; with its state restored, every
@@ -72,20 +73,31 @@ fn setup() -> Env {
     }
 }
 
-fn flinkform(env: &Env, dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_flinkform"))
+fn flinkform_command(env: &Env, dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flinkform"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("FLINK_HOME", &env.flink_home)
-        .env_remove("FLINKFORM_TESTING_PROVIDER")
-        .output()
-        .expect("run flinkform");
+        .env_remove("FLINKFORM_TESTING_PROVIDER");
+    command
+}
+
+fn run_of(out: std::process::Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+fn flinkform(env: &Env, dir: &Path, args: &[&str]) -> Run {
+    run_of(
+        flinkform_command(env, dir, args)
+            .output()
+            .expect("run flinkform"),
+    )
 }
 
 fn ok(env: &Env, dir: &Path, args: &[&str]) -> Run {
@@ -343,6 +355,51 @@ fn wait_for_checkpoint(url: &str, job: &str) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Makes the streaming job's snapshots wait while it lives: the marker file
+/// OUT_DIR/slow-snapshots (see StatefulCounter.java), removed on drop so that a failed step
+/// leaves no savepoint hanging.
+struct SlowSnapshots(PathBuf);
+
+impl SlowSnapshots {
+    fn on(out: &Path) -> SlowSnapshots {
+        let marker = out.join("slow-snapshots");
+        std::fs::write(&marker, "").expect("write the slow-snapshots marker");
+        SlowSnapshots(marker)
+    }
+}
+
+impl Drop for SlowSnapshots {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The job's savepoints in `/jobs/:id/checkpoints` history: (status, external path).
+fn savepoints(url: &str, job: &str) -> Vec<(String, String)> {
+    rest(&format!("{url}/jobs/{job}/checkpoints"))["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["is_savepoint"] == true)
+        .map(|c| (str_attr(c, "status"), str_attr(c, "external_path")))
+        .collect()
+}
+
+/// The instance of `address` in the state, with its status and pending operation.
+fn state_entry(dir: &Path, address: &str) -> serde_json::Value {
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("state/default.json")).expect("state"),
+    )
+    .expect("state JSON");
+    state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == address)
+        .map(|r| r["instances"][0].clone())
+        .unwrap_or_else(|| panic!("{address} is not in the state: {state}"))
 }
 
 /// Whether a line of `plan` shows attribute `attr` as `change` (the padding between them
@@ -737,6 +794,147 @@ fn flink_cluster_and_jobs_end_to_end() {
     );
     wait_for_lines(&out, &latest, 20);
     assert_counts_consistent(&out);
+
+    // 7b. A savepoint that times out: the apply fails naming the job and the timeout, and the
+    //     state still names the running job. Flink completes the savepoint later, which ends
+    //     the job; the next plan finds that and resubmits from that savepoint.
+    let slow = SlowSnapshots::on(&out);
+    vars(&[("parallelism", "1"), ("timeout", "\"3s\"")]);
+    let timed_out = flinkform(&env, dir, &["apply", "--auto-approve"]);
+    assert_eq!(
+        timed_out.code, 1,
+        "{}{}",
+        timed_out.stdout, timed_out.stderr
+    );
+    assert!(
+        timed_out.stderr.contains(&format!(
+            "flink_job \"counter\" (job {latest}): stopping the job with a savepoint failed: the savepoint did not complete within 3s. The job keeps running and was not resubmitted; Flink is still taking the savepoint: if it completes, the job stops and the next plan resubmits it from that savepoint"
+        )),
+        "{}",
+        timed_out.stderr
+    );
+    let entry = state_entry(dir, "flink_job.counter");
+    assert_eq!(str_attr(&entry["attributes"], "job_id"), latest, "{entry}");
+    assert_eq!(entry["attributes"]["status"], "RUNNING", "{entry}");
+    assert!(entry["pending_operation"].is_null(), "{entry}");
+    assert_eq!(job_state(&url, &latest).0, "RUNNING");
+    drop(slow);
+    wait_job_state(&url, &latest, "FINISHED");
+    let late_savepoint = savepoints(&url, &latest)
+        .into_iter()
+        .find(|(status, _)| status == "COMPLETED")
+        .map(|(_, path)| path)
+        .expect("the savepoint Flink completed");
+    assert!(
+        late_savepoint.starts_with(&format!("file:{work_dir}/savepoints/savepoint-")),
+        "{late_savepoint}"
+    );
+    vars(&[("parallelism", "1")]);
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        shows(&plan, "~ status", "\"RUNNING\" -> \"FINISHED\""),
+        "{plan}"
+    );
+    assert!(
+        shows(
+            &plan,
+            "~ status",
+            &format!("\"FINISHED\" -> \"RUNNING\"  (resubmit from savepoint {late_savepoint})")
+        ),
+        "{plan}"
+    );
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let after_timeout = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING");
+    assert_eq!(job["restored_from"].as_str(), Some(late_savepoint.as_str()));
+    assert_eq!(
+        job_state(&url, &after_timeout),
+        ("RUNNING".to_string(), vec![1, 1])
+    );
+    wait_for_lines(&out, &after_timeout, 20);
+    assert_continues(&out, &latest, &after_timeout);
+    assert_counts_consistent(&out);
+
+    // 7c. A job that vanishes mid-upgrade: cancelled behind flinkform's back while its
+    //     savepoint is being taken. The apply fails naming the job, resubmits nothing, and
+    //     records where the job's state is; the next plan resubmits from that checkpoint.
+    wait_for_checkpoint(&url, &after_timeout);
+    let slow = SlowSnapshots::on(&out);
+    vars(&[("parallelism", "2")]);
+    let mut apply = flinkform_command(&env, dir, &["apply", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start flinkform apply");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !savepoints(&url, &after_timeout)
+        .iter()
+        .any(|(status, _)| status == "IN_PROGRESS")
+    {
+        if Instant::now() >= deadline {
+            let _ = apply.kill();
+            let run = run_of(apply.wait_with_output().expect("wait for flinkform"));
+            panic!(
+                "no savepoint of job {after_timeout} started in 60 s:\n{}{}",
+                run.stdout, run.stderr
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        http("PATCH", &format!("{url}/jobs/{after_timeout}?mode=cancel")),
+        "{}"
+    );
+    drop(slow);
+    let vanished = run_of(apply.wait_with_output().expect("wait for flinkform"));
+    assert_eq!(vanished.code, 1, "{}{}", vanished.stdout, vanished.stderr);
+    let entry = state_entry(dir, "flink_job.counter");
+    assert_eq!(entry["status"], "pending", "{entry}");
+    assert_eq!(entry["pending_operation"]["op"], "stopped", "{entry}");
+    let kept_checkpoint = str_attr(&entry["pending_operation"], "checkpoint");
+    assert!(
+        kept_checkpoint.starts_with(&format!("file:{work_dir}/checkpoints/{after_timeout}/chk-")),
+        "{entry}"
+    );
+    assert!(
+        vanished.stderr.contains(&format!(
+            "flink_job \"counter\" (job {after_timeout}): stopping the job with a savepoint failed: "
+        )) && vanished.stderr.contains(&format!(
+            "The job ended (it is CANCELED) while it was being stopped; nothing was resubmitted. Run plan again: it resubmits the job from checkpoint {kept_checkpoint}"
+        )),
+        "{}",
+        vanished.stderr
+    );
+    assert_eq!(job_state(&url, &after_timeout).0, "CANCELED");
+    let plan = ok(&env, dir, &["plan"]).stdout;
+    assert!(
+        shows(&plan, "~ status", "\"RUNNING\" -> \"CANCELED\""),
+        "{plan}"
+    );
+    assert!(
+        shows(
+            &plan,
+            "~ status",
+            &format!("\"CANCELED\" -> \"RUNNING\"  (resubmit from checkpoint {kept_checkpoint})")
+        ),
+        "{plan}"
+    );
+    ok(&env, dir, &["apply", "--auto-approve"]);
+    let job = state_instance(dir, "flink_job.counter");
+    let after_vanish = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING");
+    assert_eq!(
+        job["restored_from"].as_str(),
+        Some(kept_checkpoint.as_str())
+    );
+    assert_eq!(
+        job_state(&url, &after_vanish),
+        ("RUNNING".to_string(), vec![1, 2])
+    );
+    wait_for_lines(&out, &after_vanish, 20);
+    assert_counts_consistent(&out);
+    let latest = after_vanish;
 
     // 8. A stateless restart of a job that had state is refused at plan time.
     vars(&[("parallelism", "1"), ("upgrade_mode", "\"stateless\"")]);

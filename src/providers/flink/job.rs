@@ -14,7 +14,12 @@
 //! restarts the job, by `upgrade_mode`:
 //! - `savepoint` (default): stop with a savepoint, record it in the state (a checkpoint of the
 //!   operation: the instance is pending with the savepoint's path), then resubmit restoring
-//!   from it. If the savepoint fails, the job keeps running and nothing is resubmitted.
+//!   from it. If the savepoint fails, the job keeps running and nothing is resubmitted. If
+//!   the job ends or vanishes while it is being stopped (cancelled behind flinkform's back,
+//!   failed, gone), nothing is resubmitted either: the apply fails naming the job, and records
+//!   where its state is, so that the next plan shows it and proposes the resubmission. (A
+//!   savepoint that completes after its wait timed out, ending the job FINISHED, is the
+//!   planned stop: the resubmission goes on from it.)
 //! - `last-state`: cancel and resume from the newest retained checkpoint (stop with a
 //!   savepoint when there is none).
 //! - `stateless`: cancel and start empty. Moving a job that had state to this needs
@@ -1059,26 +1064,39 @@ async fn update(
         }
         let id = old.job_id().unwrap_or("");
         let savepoint_dir = str_of(planned, "savepoint_dir");
-        let path =
-            match ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout).await {
-                Ok(path) => path,
-                Err(e) => match current(rest, &old).await? {
-                    Some(info) if info.is_healthy() => {
-                        return Err(remote(
-                            &old.name,
-                            Some(id),
-                            format!(
-                            "stopping the job with a savepoint failed: {e}. The job keeps running"
-                        ),
-                        ))
+        let path = match ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
+            .await
+        {
+            Ok(path) => path,
+            Err(e) => {
+                let problem = format!("stopping the job with a savepoint failed: {e}");
+                let info = current(rest, &old).await?;
+                if info.as_ref().is_some_and(JobInfo::is_healthy) {
+                    return Err(still_running(
+                        rest,
+                        &old,
+                        &problem,
+                        "The job keeps running",
+                        "the next plan records it suspended with that savepoint",
+                    )
+                    .await);
+                }
+                // It ended meanwhile (cancelled, failed, or gone): what a suspend of a job
+                // that is not running does, it is recorded suspended with the newest
+                // state it left, and said so.
+                let status = final_status(rest, &old, info, s.timeout).await;
+                let restore = restore_for_stopped(rest, &old, &old.url).await;
+                let resumes = match &restore {
+                    Restore::Empty => {
+                        "flinkform knows no savepoint or checkpoint of it".to_string()
                     }
-                    // It ended meanwhile: suspended with what it left.
-                    _ => {
-                        let restore = restore_for_stopped(rest, &old, &old.url).await;
-                        return Ok(with_restore(keep_computed(planned, SUSPENDED), &restore));
-                    }
-                },
-            };
+                    r => format!("it will {}", r.describe("resume")),
+                };
+                let (name, how) = (&old.name, ended_how(&status));
+                eprintln!("flink_job {name:?} (job {id}): {problem}, and the job {how}; recorded suspended: {resumes}");
+                return Ok(with_restore(keep_computed(planned, SUSPENDED), &restore));
+            }
+        };
         checkpoint(json!({"op": "suspend", "savepoint": path}));
         let state = keep_computed(planned, SUSPENDED);
         return Ok(with_attrs(
@@ -1150,32 +1168,42 @@ async fn update(
         match stop_running(rest, &old, planned, &s).await {
             Ok(restore) => {
                 // Recorded at once: an apply interrupted from here on resubmits from it.
-                match &restore {
-                    Restore::From {
-                        path,
-                        is_savepoint: true,
-                    } => checkpoint(json!({"op": "stopped", "savepoint": path})),
-                    Restore::From {
-                        path,
-                        is_savepoint: false,
-                    } => checkpoint(json!({"op": "stopped", "checkpoint": path})),
-                    _ => {}
+                if let Restore::From { .. } = restore {
+                    checkpoint(stopped_op(&restore));
                 }
                 restore
             }
             Err(problem) => {
-                // A job that ended meanwhile (cancelled from outside, or stopped by a
-                // savepoint that outlived an earlier timeout) restarts from what it left.
-                match current(rest, &old).await? {
-                    Some(info) if info.is_healthy() => {
-                        return Err(remote(
-                            &old.name,
-                            Some(id),
-                            format!("{problem}. The job keeps running and was not resubmitted"),
-                        ))
-                    }
-                    _ => stopped_restore(rest, &old, &new, prior, &s).await?,
+                let info = current(rest, &old).await?;
+                if info.as_ref().is_some_and(JobInfo::is_healthy) {
+                    return Err(still_running(
+                        rest,
+                        &old,
+                        &problem,
+                        "The job keeps running and was not resubmitted",
+                        "the next plan resubmits it from that savepoint",
+                    )
+                    .await);
                 }
+                // The job ended or vanished meanwhile. Its restore point is recorded (a
+                // pending "stopped": the next refresh records the job's real status and this
+                // restore point, and the plan proposes the resubmission).
+                let status = final_status(rest, &old, info, s.timeout).await;
+                let restore = if s.upgrade_mode == UpgradeMode::Stateless {
+                    Restore::Empty
+                } else {
+                    restore_for_stopped(rest, &old, &new.url).await
+                };
+                checkpoint(stopped_op(&restore));
+                if !stopped_as_planned(s.upgrade_mode, &status, &restore) {
+                    return Err(ended_while_stopping(
+                        &old.name, id, &problem, &status, &restore,
+                    ));
+                }
+                // Stopped the way the plan said after all (a savepoint that outlived its
+                // wait): the resubmission goes on from it.
+                check_state_kept(&restore, prior, &new.name, &s)?;
+                restore
             }
         }
     } else if s.upgrade_mode == UpgradeMode::Stateless {
@@ -1266,6 +1294,120 @@ async fn stop_running(
             Ok(Restore::Empty)
         }
     }
+}
+
+/// The pending operation recorded once the running job is stopped: where its state is.
+fn stopped_op(restore: &Restore) -> Json {
+    let mut op = json!({"op": "stopped"});
+    if let Restore::From { path, is_savepoint } = restore {
+        let key = if *is_savepoint {
+            "savepoint"
+        } else {
+            "checkpoint"
+        };
+        op[key] = json!(path);
+    }
+    op
+}
+
+/// The final status of a job whose stop failed and that is not healthy: MISSING when the
+/// cluster does not know it, else the state it ends in (CANCELLING or FAILING are waited for,
+/// within the job's timeout).
+async fn final_status(
+    rest: &Rest,
+    job: &Job<'_>,
+    info: Option<JobInfo>,
+    timeout: Duration,
+) -> String {
+    match info {
+        None => MISSING.to_string(),
+        Some(info) if info.is_terminal() => info.state,
+        Some(info) => {
+            let id = job.job_id().unwrap_or("");
+            ops::wait_terminal(rest, &job.url, id, timeout)
+                .await
+                .unwrap_or(info.state)
+        }
+    }
+}
+
+/// "ended (it is CANCELED)" or "vanished from the cluster".
+fn ended_how(status: &str) -> String {
+    if status == MISSING {
+        "vanished from the cluster".to_string()
+    } else {
+        format!("ended (it is {status})")
+    }
+}
+
+/// Whether a job whose stop failed, found ended with `status` and its state in `restore`,
+/// stopped the way the plan said after all: with a savepoint that completed after its wait
+/// gave up (a streaming job only finishes through a stop with a savepoint), or, for a
+/// stateless restart, in any way.
+fn stopped_as_planned(mode: UpgradeMode, status: &str, restore: &Restore) -> bool {
+    match mode {
+        UpgradeMode::Stateless => true,
+        UpgradeMode::Savepoint | UpgradeMode::LastState => {
+            status == "FINISHED"
+                && matches!(
+                    restore,
+                    Restore::From {
+                        is_savepoint: true,
+                        ..
+                    }
+                )
+        }
+    }
+}
+
+/// The error of a restart whose job ended or vanished while it was being stopped: nothing
+/// was resubmitted, and the next plan proposes to, from `restore`.
+fn ended_while_stopping(
+    name: &str,
+    id: &str,
+    problem: &str,
+    status: &str,
+    restore: &Restore,
+) -> ProviderError {
+    let next = match restore {
+        Restore::From {
+            path,
+            is_savepoint: true,
+        } => format!("it resubmits the job from savepoint {path}"),
+        Restore::From {
+            path,
+            is_savepoint: false,
+        } => format!("it resubmits the job from checkpoint {path}"),
+        _ => "flinkform knows no savepoint or checkpoint to restore the job from, so it resubmits the job only with allow_state_loss = true".to_string(),
+    };
+    remote(
+        name,
+        Some(id),
+        format!(
+            "{problem}. The job {} while it was being stopped; nothing was resubmitted. Run plan again: {next}",
+            ended_how(status)
+        ),
+    )
+}
+
+/// The error of a stop that failed while the job runs on: `outcome` is the sentence on what
+/// that means for the apply. A savepoint Flink is still taking (its wait timed out) may yet complete and end
+/// the job; `then` says what follows.
+async fn still_running(
+    rest: &Rest,
+    job: &Job<'_>,
+    problem: &str,
+    outcome: &str,
+    then: &str,
+) -> ProviderError {
+    let id = job.job_id().unwrap_or("");
+    let mut message = format!("{problem}. {outcome}");
+    if ops::savepoint_in_progress(rest, &job.url, id).await {
+        message.push_str(&format!(
+            "; Flink is still taking the savepoint: if it completes, the job stops and {then}"
+        ));
+    }
+    remote(&job.name, Some(id), message)
 }
 
 /// Where a job that is not running restarts from, refused when that loses its state.
@@ -1799,6 +1941,82 @@ mod tests {
         assert!(
             err.contains("is MISSING and flinkform knows no savepoint or checkpoint"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_stop_records_where_the_state_is() {
+        assert_eq!(
+            stopped_op(&Restore::of_path("file:/c/abc/chk-7".into())),
+            json!({"op": "stopped", "checkpoint": "file:/c/abc/chk-7"})
+        );
+        assert_eq!(
+            stopped_op(&Restore::of_path("file:/s/savepoint-abc-1".into())),
+            json!({"op": "stopped", "savepoint": "file:/s/savepoint-abc-1"})
+        );
+        assert_eq!(stopped_op(&Restore::Empty), json!({"op": "stopped"}));
+    }
+
+    #[test]
+    fn a_job_that_ended_while_being_stopped_is_not_resubmitted() {
+        let savepoint = Restore::of_path("file:/s/savepoint-abc-1".into());
+        let checkpoint = Restore::of_path("file:/c/abc/chk-7".into());
+        // A stop with a savepoint that completed after its wait gave up: as planned.
+        assert!(stopped_as_planned(
+            UpgradeMode::Savepoint,
+            "FINISHED",
+            &savepoint
+        ));
+        assert!(stopped_as_planned(
+            UpgradeMode::LastState,
+            "FINISHED",
+            &savepoint
+        ));
+        // Cancelled, failed or gone behind flinkform's back: not what the plan said.
+        for status in ["CANCELED", "FAILED", MISSING] {
+            for restore in [&savepoint, &checkpoint, &Restore::Empty] {
+                assert!(
+                    !stopped_as_planned(UpgradeMode::Savepoint, status, restore),
+                    "{status} {restore:?}"
+                );
+            }
+        }
+        assert!(!stopped_as_planned(
+            UpgradeMode::Savepoint,
+            "FINISHED",
+            &checkpoint
+        ));
+        assert!(!stopped_as_planned(
+            UpgradeMode::LastState,
+            "CANCELED",
+            &checkpoint
+        ));
+        // A stateless restart starts empty whatever stopped the job.
+        assert!(stopped_as_planned(
+            UpgradeMode::Stateless,
+            "CANCELED",
+            &Restore::Empty
+        ));
+
+        let problem = "stopping the job with a savepoint failed: the savepoint failed: java.util.concurrent.CancellationException";
+        let id = job_id("counter", 3);
+        let text =
+            ended_while_stopping("counter", &id, problem, "CANCELED", &checkpoint).to_string();
+        assert_eq!(
+            text,
+            format!("flink_job \"counter\" (job {id}): {problem}. The job ended (it is CANCELED) while it was being stopped; nothing was resubmitted. Run plan again: it resubmits the job from checkpoint file:/c/abc/chk-7")
+        );
+        let text = ended_while_stopping("counter", &id, problem, MISSING, &savepoint).to_string();
+        assert!(
+            text.ends_with("The job vanished from the cluster while it was being stopped; nothing was resubmitted. Run plan again: it resubmits the job from savepoint file:/s/savepoint-abc-1"),
+            "{text}"
+        );
+        let text =
+            ended_while_stopping("counter", &id, problem, "FAILED", &Restore::Empty).to_string();
+        assert!(
+            text.contains("(it is FAILED)")
+                && text.ends_with("flinkform knows no savepoint or checkpoint to restore the job from, so it resubmits the job only with allow_state_loss = true"),
+            "{text}"
         );
     }
 

@@ -404,6 +404,32 @@ pub fn newest(a: Option<RestorePoint>, b: Option<RestorePoint>) -> Option<Restor
     }
 }
 
+/// Whether Flink is taking a savepoint of the job now (a savepoint whose wait timed out may
+/// still complete, and a stop with a savepoint then ends the job), from the history of
+/// `/jobs/:id/checkpoints`.
+pub async fn savepoint_in_progress(rest: &Rest, url: &str, job_id: &str) -> bool {
+    match rest
+        .get_opt(url, &format!("/jobs/{job_id}/checkpoints"))
+        .await
+    {
+        Ok(Some(j)) => savepoint_in_progress_of(&j),
+        _ => false,
+    }
+}
+
+/// See [`savepoint_in_progress`].
+pub fn savepoint_in_progress_of(checkpoints: &Json) -> bool {
+    checkpoints
+        .get("history")
+        .and_then(Json::as_array)
+        .is_some_and(|history| {
+            history.iter().any(|c| {
+                c.get("is_savepoint").and_then(Json::as_bool) == Some(true)
+                    && c.get("status").and_then(Json::as_str) == Some("IN_PROGRESS")
+            })
+        })
+}
+
 /// What a job was restored from when it started, from `/jobs/:id/checkpoints`.
 pub async fn restored_from(rest: &Rest, url: &str, job_id: &str) -> Option<String> {
     let j = rest
@@ -456,6 +482,24 @@ mod tests {
             serde_json::from_str(r#"{"latest": {"completed": null, "savepoint": null}}"#)
                 .expect("json");
         assert_eq!(restore_points_of(&none), (None, None));
+    }
+
+    #[test]
+    fn a_savepoint_in_progress_is_found_in_the_history() {
+        let j: Json = serde_json::from_str(
+            r#"{"counts": {"in_progress": 1}, "history": [
+                {"id": 12, "status": "IN_PROGRESS", "is_savepoint": true},
+                {"id": 11, "status": "COMPLETED", "is_savepoint": false}]}"#,
+        )
+        .expect("json");
+        assert!(savepoint_in_progress_of(&j));
+        let checkpoint_only: Json = serde_json::from_str(
+            r#"{"history": [{"id": 12, "status": "IN_PROGRESS", "is_savepoint": false},
+                {"id": 11, "status": "COMPLETED", "is_savepoint": true}]}"#,
+        )
+        .expect("json");
+        assert!(!savepoint_in_progress_of(&checkpoint_only));
+        assert!(!savepoint_in_progress_of(&Json::Null));
     }
 
     #[test]

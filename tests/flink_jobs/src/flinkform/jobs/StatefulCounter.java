@@ -12,6 +12,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -31,6 +34,13 @@ import org.apache.flink.util.Collector;
  * position but without the counts breaks the equation.
  *
  * <p>Arguments: OUT_DIR [RATE (default 20)] [KEYS (default 4)]. Checkpoints every second.
+ *
+ * <p>Slow snapshots, for tests of savepoints that take long: while the file
+ * OUT_DIR/slow-snapshots exists, every snapshot (checkpoint or savepoint) of the counter waits
+ * until the file is removed (polling every 100 ms, at most 10 minutes), so a savepoint stays in
+ * progress as long as the test wants and completes soon after the file goes. The wait only
+ * delays the snapshot; the state it takes, and so the count == seq / KEYS + 1 property, is
+ * unchanged. A cancel interrupts the wait.
  */
 public class StatefulCounter {
     public static void main(String[] args) throws Exception {
@@ -59,7 +69,10 @@ public class StatefulCounter {
     }
 
     /** Counts records per key and writes "seq key count" lines. */
-    static class Counter extends KeyedProcessFunction<Long, Long, String> {
+    static class Counter extends KeyedProcessFunction<Long, Long, String>
+            implements CheckpointedFunction {
+        /** The longest a snapshot waits for the slow-snapshots marker to go. */
+        private static final long MAX_SLOW_SNAPSHOT_MS = 10 * 60 * 1000L;
         private final String outDir;
         private transient ValueState<Long> count;
         private transient Writer out;
@@ -86,6 +99,20 @@ public class StatefulCounter {
             out.write(seq + " " + ctx.getCurrentKey() + " " + next + "\n");
             out.flush();
         }
+
+        /** Waits while OUT_DIR/slow-snapshots exists (see the class comment). */
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) throws Exception {
+            File marker = new File(outDir, "slow-snapshots");
+            long deadline = System.currentTimeMillis() + MAX_SLOW_SNAPSHOT_MS;
+            while (marker.exists() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+
+        /** The counts are keyed state, registered in open(): nothing to initialize here. */
+        @Override
+        public void initializeState(FunctionInitializationContext context) {}
 
         @Override
         public void close() throws IOException {
