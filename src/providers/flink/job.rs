@@ -677,7 +677,7 @@ pub(super) async fn apply(
     match (prior, planned) {
         (None, None) => Ok(None),
         (None, Some(planned)) => create(rest, planned, address, checkpoint).await.map(Some),
-        (Some(prior), Some(planned)) => update(rest, prior, planned, address, checkpoint)
+        (Some(prior), Some(planned)) => update(rest, prior, planned, address, checkpoint, report)
             .await
             .map(Some),
         (Some(prior), None) => delete(rest, prior, checkpoint, report).await,
@@ -1022,6 +1022,7 @@ async fn update(
     planned: &Value,
     address: &str,
     checkpoint: &Checkpoint,
+    report: &Report,
 ) -> Result<Value, ProviderError> {
     let s = settings(planned);
     let old = Job::of(prior)?;
@@ -1064,39 +1065,40 @@ async fn update(
         }
         let id = old.job_id().unwrap_or("");
         let savepoint_dir = str_of(planned, "savepoint_dir");
-        let path = match ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout)
-            .await
-        {
-            Ok(path) => path,
-            Err(e) => {
-                let problem = format!("stopping the job with a savepoint failed: {e}");
-                let info = current(rest, &old).await?;
-                if info.as_ref().is_some_and(JobInfo::is_healthy) {
-                    return Err(still_running(
-                        rest,
-                        &old,
-                        &problem,
-                        "The job keeps running",
-                        "the next plan records it suspended with that savepoint",
-                    )
-                    .await);
-                }
-                // It ended meanwhile (cancelled, failed, or gone): what a suspend of a job
-                // that is not running does, it is recorded suspended with the newest
-                // state it left, and said so.
-                let status = final_status(rest, &old, info, s.timeout).await;
-                let restore = restore_for_stopped(rest, &old, &old.url).await;
-                let resumes = match &restore {
-                    Restore::Empty => {
-                        "flinkform knows no savepoint or checkpoint of it".to_string()
+        let path =
+            match ops::stop_with_savepoint(rest, &old.url, id, savepoint_dir, s.timeout).await {
+                Ok(path) => path,
+                Err(e) => {
+                    let problem = format!("stopping the job with a savepoint failed: {e}");
+                    let info = current(rest, &old).await?;
+                    if info.as_ref().is_some_and(JobInfo::is_healthy) {
+                        return Err(still_running(
+                            rest,
+                            &old,
+                            &problem,
+                            "The job keeps running",
+                            "the next plan records it suspended with that savepoint",
+                        )
+                        .await);
                     }
-                    r => format!("it will {}", r.describe("resume")),
-                };
-                let (name, how) = (&old.name, ended_how(&status));
-                eprintln!("flink_job {name:?} (job {id}): {problem}, and the job {how}; recorded suspended: {resumes}");
-                return Ok(with_restore(keep_computed(planned, SUSPENDED), &restore));
-            }
-        };
+                    // It ended meanwhile (cancelled, failed, or gone): what a suspend of a job
+                    // that is not running does, it is recorded suspended with the newest
+                    // state it left, and said so.
+                    let status = final_status(rest, &old, info, s.timeout).await;
+                    let restore = restore_for_stopped(rest, &old, &old.url).await;
+                    let resumes = match &restore {
+                        Restore::Empty => {
+                            "flinkform knows no savepoint or checkpoint of it".to_string()
+                        }
+                        r => format!("it will {}", r.describe("resume")),
+                    };
+                    let how = ended_how(&status);
+                    report(format!(
+                        "job {id}: {problem}, and the job {how}; recorded suspended: {resumes}"
+                    ));
+                    return Ok(with_restore(keep_computed(planned, SUSPENDED), &restore));
+                }
+            };
         checkpoint(json!({"op": "suspend", "savepoint": path}));
         let state = keep_computed(planned, SUSPENDED);
         return Ok(with_attrs(
@@ -1999,7 +2001,7 @@ mod tests {
         ));
 
         let problem = "stopping the job with a savepoint failed: the savepoint failed: java.util.concurrent.CancellationException";
-        let id = job_id("counter", 3);
+        let id = job_id("flink_job.counter", "counter", 3);
         let text =
             ended_while_stopping("counter", &id, problem, "CANCELED", &checkpoint).to_string();
         assert_eq!(
