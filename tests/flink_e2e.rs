@@ -315,6 +315,22 @@ fn assert_continues(out: &Path, old: &str, new: &str) {
     );
 }
 
+/// The counter job now in the state, checked RUNNING and restored from exactly `from`, with
+/// consistent counts carried on from job `previous` when given (a restore from a savepoint of
+/// it). Returns its job id.
+fn restored_job(dir: &Path, out: &Path, from: &str, previous: Option<&str>) -> String {
+    let job = state_instance(dir, "flink_job.counter");
+    let id = str_attr(&job, "job_id");
+    assert_eq!(job["status"], "RUNNING", "{job}");
+    assert_eq!(job["restored_from"].as_str(), Some(from), "{job}");
+    wait_for_lines(out, &id, 20);
+    if let Some(previous) = previous {
+        assert_continues(out, previous, &id);
+    }
+    assert_counts_consistent(out);
+    id
+}
+
 fn job_state(url: &str, job: &str) -> (String, Vec<u64>) {
     let j = rest(&format!("{url}/jobs/{job}"));
     let state = j["state"].as_str().unwrap_or("").to_string();
@@ -747,11 +763,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
-    let job = state_instance(dir, "flink_job.counter");
-    let after_refusal = str_attr(&job, "job_id");
-    assert_eq!(job["restored_from"].as_str(), Some(kept_savepoint.as_str()));
-    wait_for_lines(&out, &after_refusal, 20);
-    assert_continues(&out, &fourth, &after_refusal);
+    restored_job(dir, &out, &kept_savepoint, Some(&fourth));
 
     // 7. A wait that times out: the apply fails, and whatever Flink finished meanwhile is
     //    found by the next plan, which converges without losing the counts.
@@ -844,17 +856,11 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
-    let job = state_instance(dir, "flink_job.counter");
-    let after_timeout = str_attr(&job, "job_id");
-    assert_eq!(job["status"], "RUNNING");
-    assert_eq!(job["restored_from"].as_str(), Some(late_savepoint.as_str()));
+    let after_timeout = restored_job(dir, &out, &late_savepoint, Some(&latest));
     assert_eq!(
         job_state(&url, &after_timeout),
         ("RUNNING".to_string(), vec![1, 1])
     );
-    wait_for_lines(&out, &after_timeout, 20);
-    assert_continues(&out, &latest, &after_timeout);
-    assert_counts_consistent(&out);
 
     // 7c. A job that vanishes mid-upgrade: cancelled behind flinkform's back while its
     //     savepoint is being taken. The apply fails naming the job, resubmits nothing, and
@@ -921,19 +927,11 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
-    let job = state_instance(dir, "flink_job.counter");
-    let after_vanish = str_attr(&job, "job_id");
-    assert_eq!(job["status"], "RUNNING");
-    assert_eq!(
-        job["restored_from"].as_str(),
-        Some(kept_checkpoint.as_str())
-    );
+    let after_vanish = restored_job(dir, &out, &kept_checkpoint, None);
     assert_eq!(
         job_state(&url, &after_vanish),
         ("RUNNING".to_string(), vec![1, 2])
     );
-    wait_for_lines(&out, &after_vanish, 20);
-    assert_counts_consistent(&out);
     let latest = after_vanish;
 
     // 8. A stateless restart of a job that had state is refused at plan time.
@@ -1008,15 +1006,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         pids_after.iter().all(|p| !pids_before.contains(p)),
         "{cluster}"
     );
-    let job = state_instance(dir, "flink_job.counter");
-    let fifth = str_attr(&job, "job_id");
-    assert_eq!(
-        job["restored_from"].as_str(),
-        Some(restart_savepoint.as_str())
-    );
-    wait_for_lines(&out, &fifth, 20);
-    assert_continues(&out, &latest, &fifth);
-    assert_counts_consistent(&out);
+    let fifth = restored_job(dir, &out, &restart_savepoint, Some(&latest));
 
     // 9b. A TaskManager dies: the cluster is planned for a restart, and the job comes back
     //     from its newest checkpoint (no savepoint can complete without the TaskManager).
@@ -1251,15 +1241,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
-    let job = state_instance(dir, "flink_job.counter");
-    let back = str_attr(&job, "job_id");
-    assert_eq!(
-        job["restored_from"].as_str(),
-        Some(final_savepoint.as_str())
-    );
-    wait_for_lines(&out, &back, 20);
-    assert_continues(&out, &seventh, &back);
-    assert_counts_consistent(&out);
+    restored_job(dir, &out, &final_savepoint, Some(&seventh));
     ok(&env, dir, &["destroy", "--auto-approve"]);
     assert_eq!(processes_mentioning(&work_dir), Vec::<u32>::new());
 }
