@@ -1333,10 +1333,11 @@ async fn final_status(
     }
 }
 
-/// "ended (it is CANCELED)" or "vanished from the cluster".
+/// "ended (it is CANCELED)" or "vanished from the cluster (...)". MISSING covers a cluster
+/// that does not answer: its jobs are as good as gone for a resubmission.
 fn ended_how(status: &str) -> String {
     if status == MISSING {
-        "vanished from the cluster".to_string()
+        "vanished from the cluster (the cluster no longer knows it, or does not answer)".to_string()
     } else {
         format!("ended (it is {status})")
     }
@@ -2010,7 +2011,7 @@ mod tests {
         );
         let text = ended_while_stopping("counter", &id, problem, MISSING, &savepoint).to_string();
         assert!(
-            text.ends_with("The job vanished from the cluster while it was being stopped; nothing was resubmitted. Run plan again: it resubmits the job from savepoint file:/s/savepoint-abc-1"),
+            text.ends_with("The job vanished from the cluster (the cluster no longer knows it, or does not answer) while it was being stopped; nothing was resubmitted. Run plan again: it resubmits the job from savepoint file:/s/savepoint-abc-1"),
             "{text}"
         );
         let text =
