@@ -1171,6 +1171,15 @@ fn flink_cluster_and_jobs_end_to_end() {
 
     // 12. Destroy: the streaming job stops with a savepoint (printed with the progress, and
     //     kept in the state backup), no process is left.
+    let plan = ok(&env, dir, &["plan", "--destroy"]).stdout;
+    assert!(
+        shows(
+            &plan,
+            "- status",
+            "\"RUNNING\" -> null  (stop with savepoint, kept in the state backup)"
+        ),
+        "{plan}"
+    );
     let destroyed = ok(&env, dir, &["destroy", "--auto-approve"]);
     let said = format!("flink_job.counter: job {seventh} stopped with savepoint file:{work_dir}/savepoints/savepoint-");
     let final_savepoint = destroyed

@@ -274,6 +274,7 @@ pub async fn plan(
             None,
         );
         c.reason = reason;
+        c.notes = destroy_notes(input, addr, before);
         changes.push(c);
     }
     changes.sort_by(|a, b| a.addr.cmp(&b.addr));
@@ -693,6 +694,29 @@ pub(crate) fn provider_plan(
         requires_replace: resp.requires_replace,
         notes: resp.notes,
     })
+}
+
+/// How the provider says a destroy will run (PlanResourceChange without a proposed state:
+/// "stop with savepoint"); nothing when it has nothing to say.
+fn destroy_notes(
+    input: &PlanInput<'_>,
+    addr: &AbsResourceInstance,
+    prior: &Value,
+) -> BTreeMap<AttrPath, String> {
+    let type_name = &addr.resource.resource.type_name;
+    let provider = input.providers.get(provider_for_type(type_name));
+    match provider {
+        Some(provider) if addr.resource.resource.mode == ResourceMode::Managed => provider
+            .plan_resource_change(PlanRequest {
+                type_name,
+                prior_state: Some(prior),
+                proposed_new_state: None,
+                config: None,
+            })
+            .map(|r| r.notes)
+            .unwrap_or_default(),
+        _ => BTreeMap::new(),
+    }
 }
 
 fn prevent_destroy_error(addr: &AbsResourceInstance, rc: &ResourceConfig) -> Diagnostic {

@@ -414,6 +414,25 @@ fn state_loss_refusal(name: &str, why: String) -> ProviderError {
     )
 }
 
+/// How destroying the job stops it, said after its `status` in the plan.
+pub(super) fn destroy_notes(prior: &Value) -> Notes {
+    let s = settings(prior);
+    let note = if str_of(prior, "status") == Some(SUSPENDED) {
+        str_of(prior, "last_savepoint")
+            .map(|path| format!("suspended: its state stays in savepoint {path}"))
+    } else if !is_healthy_status(prior) {
+        None
+    } else if s.kind == Kind::Streaming && s.destroy_mode == DestroyMode::Savepoint {
+        Some("stop with savepoint, kept in the state backup".to_string())
+    } else if s.kind == Kind::Streaming {
+        Some("cancel: the job's state is not kept".to_string())
+    } else {
+        Some("cancel".to_string())
+    };
+    note.map(|n| Notes::from([(AttrPath::attr("status"), n)]))
+        .unwrap_or_default()
+}
+
 pub(super) fn plan(
     prior: Option<&Value>,
     proposed: &Value,
@@ -2021,6 +2040,33 @@ mod tests {
                 && text.ends_with("flinkform knows no savepoint or checkpoint to restore the job from, so it resubmits the job only with allow_state_loss = true"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_destroy_says_how_the_job_stops() {
+        let running = running_prior(vec![]);
+        assert_eq!(
+            note(&destroy_notes(&running), "status"),
+            "stop with savepoint, kept in the state backup"
+        );
+        let cancel = with_attrs(&running, [("destroy_mode", Value::string("cancel"))]);
+        assert_eq!(
+            note(&destroy_notes(&cancel), "status"),
+            "cancel: the job's state is not kept"
+        );
+        let suspended = with_attrs(
+            &running,
+            [
+                ("status", Value::string(SUSPENDED)),
+                ("last_savepoint", Value::string("file:/s/savepoint-1")),
+            ],
+        );
+        assert_eq!(
+            note(&destroy_notes(&suspended), "status"),
+            "suspended: its state stays in savepoint file:/s/savepoint-1"
+        );
+        let failed = with_attrs(&running, [("status", Value::string("FAILED"))]);
+        assert!(destroy_notes(&failed).is_empty());
     }
 
     #[test]

@@ -120,10 +120,14 @@ impl Provider for FlinkProvider {
         self.ensure_configured()?;
         self.resource_schema(req.type_name)?;
         let Some(proposed) = req.proposed_new_state else {
+            let notes = match (req.type_name, req.prior_state) {
+                (JOB, Some(prior)) => job::destroy_notes(prior),
+                _ => BTreeMap::new(),
+            };
             return Ok(PlanResponse {
                 planned_state: None,
                 requires_replace: Vec::new(),
-                notes: BTreeMap::new(),
+                notes,
             });
         };
         let prior = req.prior_state.filter(|p| !p.is_null());
