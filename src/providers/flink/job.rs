@@ -1089,21 +1089,18 @@ async fn update(
                 Ok(path) => path,
                 Err(e) => {
                     let problem = format!("stopping the job with a savepoint failed: {e}");
-                    let info = current(rest, &old).await?;
-                    if info.as_ref().is_some_and(JobInfo::is_healthy) {
-                        return Err(still_running(
-                            rest,
-                            &old,
-                            &problem,
-                            "The job keeps running",
-                            "the next plan records it suspended with that savepoint",
-                        )
-                        .await);
-                    }
+                    let status = status_after_failed_stop(
+                        rest,
+                        &old,
+                        &problem,
+                        "The job keeps running",
+                        "the next plan records it suspended with that savepoint",
+                        s.timeout,
+                    )
+                    .await?;
                     // It ended meanwhile (cancelled, failed, or gone): what a suspend of a job
                     // that is not running does, it is recorded suspended with the newest
                     // state it left, and said so.
-                    let status = final_status(rest, &old, info, s.timeout).await;
                     let restore = restore_for_stopped(rest, &old, &old.url).await;
                     let resumes = match &restore {
                         Restore::Empty => {
@@ -1195,21 +1192,18 @@ async fn update(
                 restore
             }
             Err(problem) => {
-                let info = current(rest, &old).await?;
-                if info.as_ref().is_some_and(JobInfo::is_healthy) {
-                    return Err(still_running(
-                        rest,
-                        &old,
-                        &problem,
-                        "The job keeps running and was not resubmitted",
-                        "the next plan resubmits it from that savepoint",
-                    )
-                    .await);
-                }
+                let status = status_after_failed_stop(
+                    rest,
+                    &old,
+                    &problem,
+                    "The job keeps running and was not resubmitted",
+                    "the next plan resubmits it from that savepoint",
+                    s.timeout,
+                )
+                .await?;
                 // The job ended or vanished meanwhile. Its restore point is recorded (a
                 // pending "stopped": the next refresh records the job's real status and this
                 // restore point, and the plan proposes the resubmission).
-                let status = final_status(rest, &old, info, s.timeout).await;
                 let restore = if s.upgrade_mode == UpgradeMode::Stateless {
                     Restore::Empty
                 } else {
@@ -1329,6 +1323,23 @@ fn stopped_op(restore: &Restore) -> Json {
         op[key] = json!(path);
     }
     op
+}
+
+/// After a stop that failed: the error of [`still_running`] when the job runs on, else the
+/// status it ended in (see [`final_status`]).
+async fn status_after_failed_stop(
+    rest: &Rest,
+    job: &Job<'_>,
+    problem: &str,
+    outcome: &str,
+    then: &str,
+    timeout: Duration,
+) -> Result<String, ProviderError> {
+    let info = current(rest, job).await?;
+    if info.as_ref().is_some_and(JobInfo::is_healthy) {
+        return Err(still_running(rest, job, problem, outcome, then).await);
+    }
+    Ok(final_status(rest, job, info, timeout).await)
 }
 
 /// The final status of a job whose stop failed and that is not healthy: MISSING when the
