@@ -763,7 +763,7 @@ fn flink_cluster_and_jobs_end_to_end() {
         "{plan}"
     );
     ok(&env, dir, &["apply", "--auto-approve"]);
-    restored_job(dir, &out, &kept_savepoint, Some(&fourth));
+    let after_refusal = restored_job(dir, &out, &kept_savepoint, Some(&fourth));
 
     // 7. A wait that times out: the apply fails, and whatever Flink finished meanwhile is
     //    found by the next plan, which converges without losing the counts.
@@ -784,7 +784,23 @@ fn flink_cluster_and_jobs_end_to_end() {
         );
     }
     vars(&[("parallelism", "2")]);
-    std::thread::sleep(Duration::from_secs(2));
+    // A savepoint the timed-out stop triggered may still be running: it ends first, so that
+    // the next apply does not ask for a second one meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while savepoints(&url, &after_refusal)
+        .iter()
+        .any(|(status, _)| status == "IN_PROGRESS")
+    {
+        assert!(Instant::now() < deadline, "the savepoint did not end");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A stop whose savepoint completed ends the job right after.
+    if savepoints(&url, &after_refusal)
+        .iter()
+        .any(|(status, _)| status == "COMPLETED")
+    {
+        wait_job_state(&url, &after_refusal, "FINISHED");
+    }
     ok(&env, dir, &["apply", "--auto-approve"]);
     let again = flinkform(&env, dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
