@@ -76,6 +76,16 @@ fn resource_change(rc: &ResourceChange) -> Json {
         let paths: Vec<Json> = rc.replace_paths.iter().map(path_json).collect();
         change.insert("replace_paths".into(), Json::Array(paths));
     }
+    // As the human view: notes on the parts that change.
+    let notes: Vec<Json> = rc
+        .notes
+        .iter()
+        .filter(|(path, _)| part_at(rc.before.as_ref(), path) != part_at(rc.after.as_ref(), path))
+        .map(|(path, note)| json!({"path": path_json(path), "note": note}))
+        .collect();
+    if !notes.is_empty() {
+        change.insert("notes".into(), Json::Array(notes));
+    }
     o.insert("change".into(), Json::Object(change));
     if let Some(reason) = &rc.reason {
         o.insert("action_reason".into(), json!(reason_name(reason)));
@@ -139,6 +149,14 @@ fn provider_name(config_addr: &str) -> &str {
 }
 
 /// `["rule", 0, "port"]`: attribute names and keys as strings, indexes as numbers.
+/// The part of `value` at `path`, if there is one.
+fn part_at<'a>(value: Option<&'a Value>, path: &AttrPath) -> Option<&'a Value> {
+    path.steps().iter().try_fold(value?, |v, step| match step {
+        PathStep::Attr(name) | PathStep::Key(name) => v.get_attr(name),
+        PathStep::Index(i) => v.as_seq()?.get(usize::try_from(*i).ok()?),
+    })
+}
+
 fn path_json(path: &AttrPath) -> Json {
     Json::Array(
         path.steps()
@@ -236,6 +254,8 @@ fn sensitive_tree(v: &Value, depth: usize) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Action;
+    use std::collections::BTreeMap;
 
     #[test]
     fn provider_names_from_config_addresses() {
@@ -243,5 +263,44 @@ mod tests {
         assert_eq!(provider_name("module.x.provider.azure.eu"), "azure");
         assert_eq!(provider_name("module.provider.provider.azure"), "azure");
         assert_eq!(provider_name("flinkform"), "flinkform");
+    }
+
+    #[test]
+    fn notes_say_how_each_change_runs() {
+        let obj = |p: f64| {
+            Value::object(BTreeMap::from([(
+                "parallelism".to_string(),
+                Value::number(p),
+            )]))
+        };
+        let mut rc = ResourceChange {
+            addr: "flink_job.counter".parse().unwrap(),
+            provider: "provider.flink".into(),
+            action: Action::Update,
+            before: Some(obj(1.0)),
+            after: Some(obj(2.0)),
+            replace_paths: Vec::new(),
+            reason: None,
+            notes: BTreeMap::new(),
+        };
+        assert!(resource_change(&rc)["change"].get("notes").is_none());
+        rc.notes.insert(
+            AttrPath::attr("parallelism"),
+            "restart from savepoint".into(),
+        );
+        // A note on a part that does not change is not shown.
+        rc.notes
+            .insert(AttrPath::attr("checkpointing"), "never shown".into());
+        assert_eq!(
+            resource_change(&rc)["change"]["notes"],
+            json!([{"path": ["parallelism"], "note": "restart from savepoint"}])
+        );
+        // On a delete, every part goes.
+        rc.after = None;
+        rc.notes = BTreeMap::from([(AttrPath::attr("parallelism"), "stop with savepoint".into())]);
+        assert_eq!(
+            resource_change(&rc)["change"]["notes"],
+            json!([{"path": ["parallelism"], "note": "stop with savepoint"}])
+        );
     }
 }
