@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use flinkform::addrs::AbsResourceInstance;
 use flinkform::lang::{Type, Value};
 use flinkform::state::{
-    Change, InstanceState, InstanceStatus, LocalBackend, OutputState, State, StateError, SyncPolicy,
+    Change, InstanceState, InstanceStatus, LocalBackend, OutputState, State, StateError, StateLock,
+    StateWriter, SyncPolicy,
 };
 
 fn addr(s: &str) -> AbsResourceInstance {
@@ -45,6 +46,12 @@ fn files_in(dir: &Path) -> BTreeSet<String> {
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A writer on the state as loaded now, with the default flush policy.
+fn writer_on_loaded(b: &LocalBackend, lock: &StateLock) -> StateWriter {
+    b.writer(b.load().unwrap().state, lock, SyncPolicy::default())
+        .unwrap()
 }
 
 fn backend(dir: &Path) -> LocalBackend {
@@ -236,9 +243,7 @@ fn journal_of_an_interrupted_apply_is_replayed_on_load() {
     let mut base = sample_state();
     b.write(&mut base, &lock).unwrap();
 
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     for n in 0..50 {
         writer.record(set(n)).unwrap();
     }
@@ -292,9 +297,7 @@ fn a_new_writer_first_compacts_a_leftover_journal() {
     let b = backend(dir.path());
     {
         let lock = b.lock("apply", Duration::ZERO).unwrap();
-        let writer = b
-            .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-            .unwrap();
+        let writer = writer_on_loaded(&b, &lock);
         for n in 0..5 {
             writer.record(set(n)).unwrap();
         }
@@ -332,9 +335,7 @@ fn finish_writes_the_state_once_and_removes_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let b = backend(dir.path());
     let lock = b.lock("apply", Duration::ZERO).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     for n in 0..100 {
         writer.record(set(n)).unwrap();
     }
@@ -371,9 +372,7 @@ fn a_journal_already_compacted_is_not_replayed_again() {
     let dir = tempfile::tempdir().unwrap();
     let b = backend(dir.path());
     let lock = b.lock("apply", Duration::ZERO).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(set(1)).unwrap();
     writer.sync().unwrap();
     let journal = fs::read(b.journal_path()).unwrap();
@@ -395,9 +394,7 @@ fn a_journal_of_another_state_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let b = backend(dir.path());
     let lock = b.lock("apply", Duration::ZERO).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(set(1)).unwrap();
     drop(writer);
     let journal = fs::read(b.journal_path()).unwrap();
@@ -481,9 +478,7 @@ fn recording_costs_the_size_of_the_change_not_of_the_state() {
     }
     b.write(&mut big, &lock).unwrap();
     let state_size = fs::metadata(b.path()).unwrap().len();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     let before = writer.stats().journal_bytes;
     writer.record(set(1)).unwrap();
     let line = serde_json::to_vec(&set(1)).unwrap().len() as u64 + 1;
@@ -502,9 +497,7 @@ fn several_threads_can_record_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let b = backend(dir.path());
     let lock = b.lock("apply", Duration::ZERO).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     std::thread::scope(|s| {
         for t in 0..4 {
             let writer = &writer;
@@ -589,9 +582,7 @@ fn what_destroyed_objects_leave_behind_is_kept_in_the_backup() {
     b.write(&mut base, &lock).unwrap();
 
     let b = backend(dir.path());
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(left_behind(1)).unwrap();
     writer
         .record(Change::RemoveInstance {
@@ -645,9 +636,7 @@ fn an_interrupted_apply_keeps_what_it_destroyed_in_the_backup_when_recovered() {
     let mut base = State::new();
     base.apply(set(1));
     b.write(&mut base, &lock).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(left_behind(1)).unwrap();
     writer
         .record(Change::RemoveInstance {
@@ -686,9 +675,7 @@ fn without_an_earlier_state_the_backup_holds_only_what_was_left_behind() {
     let dir = tempfile::tempdir().unwrap();
     let b = backend(dir.path());
     let lock = b.lock("apply", Duration::ZERO).unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(set(2)).unwrap();
     writer.record(left_behind(2)).unwrap();
     writer
@@ -715,9 +702,7 @@ fn an_unreadable_backup_is_not_overwritten_and_the_state_is_saved() {
     // file damaged below is what the writer finds.
     b.write(&mut base, &lock).unwrap();
     fs::write(b.backup_path(), b"not json").unwrap();
-    let writer = b
-        .writer(b.load().unwrap().state, &lock, SyncPolicy::default())
-        .unwrap();
+    let writer = writer_on_loaded(&b, &lock);
     writer.record(left_behind(1)).unwrap();
     writer
         .record(Change::RemoveInstance {
